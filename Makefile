@@ -1,0 +1,56 @@
+# The two commands: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Django 6 needs Python 3.12+. Use $(PYTHON) if given, else the first 3.12+ on PATH, else pyenv's.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3 $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python 2>/dev/null | sort -rV); do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help install run test bench messages check clean
+
+help:
+	@echo "make run    - install, migrate, load demo data, start web + worker + beat at http://127.0.0.1:8000"
+	@echo "make test   - run the whole test suite (SQLite + embedded broker unless DATABASE_URL/CELERY_BROKER_URL say otherwise)"
+	@echo "make bench  - benchmarks on PostgreSQL (BENCH_DATABASE_URL), not part of make test"
+
+$(STAMP): requirements.txt
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "ERROR: Python 3.12 or newer is required (Django 6) and none was found on PATH or under ~/.pyenv/versions."; \
+		echo "       Install one (e.g. 'pyenv install 3.13') or run: make PYTHON=/path/to/python3.12 $(MAKECMDGOALS)"; \
+		exit 1; fi
+	@echo "Using $(PYTHON) ($$($(PYTHON) --version))"
+	@[ -x $(BIN)/python ] && $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/prakerja_bench} \
+	CELERY_BROKER_URL=$${BENCH_BROKER_URL:-redis://127.0.0.1:6379/15} \
+	  $(BIN)/python manage.py run_benchmarks $(BENCH_ARGS)
+
+# Regenerate the translation catalogs (needs GNU gettext) after changing user-facing text.
+messages: install
+	$(BIN)/python manage.py makemessages -l id -l en --ignore='.venv/*' --ignore='registration/*' --ignore='eligibility/*' --ignore='reports/*' --ignore='complaints/*'
+	for app in registration eligibility reports complaints; do (cd $$app && ../$(BIN)/python ../manage.py makemessages -l id -l en); done
+	$(BIN)/python manage.py compilemessages --ignore='.venv/*'
+
+check: install
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var staticfiles

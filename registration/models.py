@@ -1,0 +1,225 @@
+"""Applicants, waves (gelombang) and registrations.
+
+The rules are in ../shared/DOMAIN.md. Identity numbers are stored as their 16 digits; keyed digests of
+NIK and KK are copied onto each registration at join time so that screening joins digests only.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from prakerja.lib.identity import PROVINCE_CODES, age_on, mask
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("The e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("email_verified_at", timezone.now())
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """An account, signed in by e-mail. Applicants and PMO staff alike; staff have is_staff."""
+
+    username = None
+    email = models.EmailField(_("e-mail address"), unique=True)
+    email_verified_at = models.DateTimeField(_("e-mail verified at"), null=True, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        constraints = [
+            # E-mail addresses are unique whatever their case: one account per person.
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+
+class Applicant(models.Model):
+    """An applicant's profile: the personal data the programme needs (UU 27/2022: this purpose only)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="applicant")
+    nik = models.CharField(_("NIK"), max_length=16, unique=True)
+    kk = models.CharField(_("family card (KK) number"), max_length=16)
+    full_name = models.CharField(_("full name"), max_length=150)
+    birth_date = models.DateField(_("birth date"))
+    phone = models.CharField(_("mobile phone"), max_length=16, unique=True)
+    not_in_formal_education = models.BooleanField(_("not in formal education"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("applicant")
+        verbose_name_plural = _("applicants")
+        indexes = [models.Index(fields=["kk"], name="applicant_kk_idx")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(nik__regex=r"^[0-9]{16}$"), name="applicant_nik_16_digits"),
+            models.CheckConstraint(condition=models.Q(kk__regex=r"^[0-9]{16}$"), name="applicant_kk_16_digits"),
+            models.CheckConstraint(condition=models.Q(phone__regex=r"^\+628[0-9]{8,11}$"), name="applicant_phone_e164"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.masked_nik})"
+
+    @property
+    def masked_nik(self) -> str:
+        return mask(self.nik)
+
+    @property
+    def masked_kk(self) -> str:
+        return mask(self.kk)
+
+    @property
+    def province(self) -> str:
+        return PROVINCE_CODES.get(self.nik[:2], "")
+
+    def age_on(self, day: dt.date) -> int:
+        return age_on(self.birth_date, day)
+
+
+class WaveQuerySet(models.QuerySet):
+    def accepting(self, now: dt.datetime | None = None) -> WaveQuerySet:
+        """Waves that accept registrations at `now`: open, and opens_at <= now < closes_at."""
+        now = now or timezone.now()
+        return self.filter(status=Wave.Status.OPEN, opens_at__lte=now, closes_at__gt=now)
+
+    def current(self, now: dt.datetime | None = None) -> Wave | None:
+        """The wave shown on the landing page: the accepting one, else the next to open, else the latest."""
+        now = now or timezone.now()
+        return (
+            self.accepting(now).first()
+            or self.filter(status=Wave.Status.OPEN, opens_at__gt=now).order_by("opens_at").first()
+            or self.exclude(status=Wave.Status.DRAFT).order_by("-number").first()
+        )
+
+    def next_to_join(self, after: Wave, now: dt.datetime | None = None) -> Wave | None:
+        now = now or timezone.now()
+        return (
+            self.filter(number__gt=after.number, status=Wave.Status.OPEN, closes_at__gt=now)
+            .order_by("number")
+            .first()
+        )
+
+
+class Wave(models.Model):
+    """A registration wave (gelombang) with a quota and a hard deadline.
+
+    Lifecycle: draft -> open -> closed -> screening -> screened -> selected. Status changes go through
+    services (admin actions), never a free edit of the field.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+        SCREENING = "screening", _("Screening")
+        SCREENED = "screened", _("Screened")
+        SELECTED = "selected", _("Selected")
+
+    number = models.PositiveIntegerField(_("wave number"), unique=True)
+    quota = models.PositiveIntegerField(_("quota"))
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at (deadline)"))
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.DRAFT)
+    opened_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    closed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False,
+        verbose_name=_("closed by"),
+    )
+    # The lottery seed: drawn when the wave opens, secret until selection; only its SHA-256 (the
+    # commitment) is public. Neither is editable anywhere (see eligibility.services for the draw).
+    seed = models.CharField(_("seed"), max_length=64, blank=True, editable=False)
+    seed_commitment = models.CharField(_("seed commitment (SHA-256)"), max_length=64, blank=True, editable=False)
+    seed_revealed_at = models.DateTimeField(_("seed revealed at"), null=True, blank=True, editable=False)
+
+    objects = WaveQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("wave")
+        verbose_name_plural = _("waves")
+        ordering = ["-number"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(closes_at__gt=models.F("opens_at")), name="wave_closes_after_opens"),
+            models.CheckConstraint(condition=models.Q(quota__gt=0), name="wave_quota_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Wave %(number)s") % {"number": self.number})
+
+    def is_accepting(self, now: dt.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.status == self.Status.OPEN and self.opens_at <= now < self.closes_at
+
+    @property
+    def seed_is_revealed(self) -> bool:
+        return self.seed_revealed_at is not None
+
+    @staticmethod
+    def commitment_for(seed: str) -> str:
+        return hashlib.sha256(seed.encode()).hexdigest()
+
+
+class Registration(models.Model):
+    """An applicant's entry in one wave. Exactly one per applicant and wave (a database constraint).
+
+    nik_digest / kk_digest are keyed digests (prakerja.lib.digest) copied at join time: screening joins
+    them against the exclusion lists and groups by KK without reading personal data.
+    ip_digest / user_agent_digest are keyed digests kept only to spot joki at scale (reports).
+    """
+
+    wave = models.ForeignKey(Wave, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("wave"))
+    applicant = models.ForeignKey(
+        Applicant, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("applicant")
+    )
+    registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    nik_digest = models.UUIDField(editable=False)
+    kk_digest = models.UUIDField(editable=False)
+    ip_digest = models.UUIDField(null=True, blank=True, editable=False)
+    user_agent_digest = models.UUIDField(null=True, blank=True, editable=False)
+    seconds_since_signup = models.PositiveIntegerField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        constraints = [
+            # Closes the double-join race: 50 concurrent "Gabung" clicks create exactly one row.
+            models.UniqueConstraint(fields=["wave", "applicant"], name="registration_once_per_wave"),
+        ]
+        indexes = [
+            models.Index(fields=["wave", "registered_at", "id"], name="registration_wave_time_idx"),
+            models.Index(fields=["wave", "kk_digest"], name="registration_wave_kk_idx"),
+            models.Index(fields=["nik_digest"], name="registration_nik_digest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.wave} / {self.applicant_id}"

@@ -1,0 +1,61 @@
+"""Personas shared by every test file: an applicant, another applicant, PMO staff, a staff viewer without
+report permission. App-specific fixtures live in tests/<app>/conftest.py."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from registration.models import Applicant, User, Wave
+from registration.services import open_wave
+
+PASSWORD = "sandi-Rahasia-2021"
+
+
+def make_applicant(*, email: str, nik: str, kk: str, phone: str, full_name: str = "Siti Aminah",
+                   birth_date: dt.date | None = None, verified: bool = True) -> Applicant:
+    from prakerja.lib.identity import parse_nik
+
+    user = User.objects.create_user(email=email, password=PASSWORD)
+    if verified:
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["email_verified_at"])
+    return Applicant.objects.create(
+        user=user, nik=nik, kk=kk, full_name=full_name,
+        birth_date=birth_date or parse_nik(nik).birth_date, phone=phone, not_in_formal_education=True,
+    )
+
+
+@pytest.fixture
+def applicant(db) -> Applicant:
+    # Woman born 01-12-1990 (day 01 + 40 = 41) in Kab. Bogor, Jawa Barat.
+    return make_applicant(email="siti@example.com", nik="3201014112900001", kk="3201010101200001",
+                          phone="+6281234567890")
+
+
+@pytest.fixture
+def other_applicant(db) -> Applicant:
+    return make_applicant(email="budi@example.com", nik="3578010505950002", kk="3578010101200002",
+                          phone="+6281298765432", full_name="Budi Santoso")
+
+
+@pytest.fixture
+def staff(db) -> User:
+    """PMO staff with every permission."""
+    return User.objects.create_superuser(email="pmo@prakerja.go.id", password=PASSWORD)
+
+
+@pytest.fixture
+def viewer(db) -> User:
+    """Staff who may open the admin but holds no report or personal-data permission."""
+    return User.objects.create_user(email="viewer@prakerja.go.id", password=PASSWORD, is_staff=True,
+                                    email_verified_at=timezone.now())
+
+
+@pytest.fixture
+def open_wave_12(db, staff) -> Wave:
+    now = timezone.now()
+    wave = Wave.objects.create(number=12, quota=600_000, opens_at=now - dt.timedelta(days=1),
+                               closes_at=now + dt.timedelta(days=3))
+    return open_wave(wave=wave, by=staff)

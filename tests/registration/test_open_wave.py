@@ -1,0 +1,29 @@
+import datetime as dt
+import hashlib
+
+import pytest
+from django.utils import timezone
+
+from registration.models import Wave
+from registration.services import WaveError, open_wave
+
+
+def test_it_draws_a_seed_and_publishes_its_commitment(open_wave_12):
+    wave = Wave.objects.get(pk=open_wave_12.pk)
+    assert wave.status == Wave.Status.OPEN
+    assert len(wave.seed) == 64
+    assert wave.seed_commitment == hashlib.sha256(wave.seed.encode()).hexdigest()
+
+
+def test_it_never_redraws_the_seed(open_wave_12, staff):
+    seed = open_wave_12.seed
+    again = open_wave(wave=open_wave_12, by=staff)
+    assert again.seed == seed
+
+
+def test_it_refuses_an_overlapping_window(open_wave_12, staff):
+    overlapping = Wave.objects.create(number=13, quota=10, opens_at=open_wave_12.closes_at - dt.timedelta(hours=1),
+                                      closes_at=open_wave_12.closes_at + dt.timedelta(days=3))
+    with pytest.raises(WaveError, match="12"):
+        open_wave(wave=overlapping, by=staff)
+    assert Wave.objects.get(pk=overlapping.pk).status == Wave.Status.DRAFT
