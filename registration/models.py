@@ -46,6 +46,9 @@ class User(AbstractUser):
     username = None
     email = models.EmailField(_("e-mail address"), unique=True)
     email_verified_at = models.DateTimeField(_("e-mail verified at"), null=True, blank=True)
+    # Keyed digests (never the raw values) of where the account was created: joki signals for reports.
+    signup_ip_digest = models.UUIDField(null=True, blank=True, editable=False)
+    signup_user_agent_digest = models.UUIDField(null=True, blank=True, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -59,3 +59,47 @@ def open_wave_12(db, staff) -> Wave:
     wave = Wave.objects.create(number=12, quota=600_000, opens_at=now - dt.timedelta(days=1),
                                closes_at=now + dt.timedelta(days=3))
     return open_wave(wave=wave, by=staff)
+
+
+@pytest.fixture
+def browser(live_server, tmp_path_factory):
+    """Headless Debian Chromium driven by Selenium through Debian's chromedriver (no browser download).
+
+    Skipped with instructions where Chromium is missing, except under REQUIRE_BROWSER=1 (CI), where a
+    missing browser fails the run instead.
+    """
+    import os
+    import shutil
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromedriver = shutil.which("chromedriver")
+    if not (chromium and chromedriver):
+        message = "Browser tests need Chromium: apt-get install chromium chromium-driver"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=412,915", "--lang=id"):
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
+    driver.implicitly_wait(5)
+    driver.base_url = live_server.url
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def output_dir(request) -> "Path":
+    """A folder for a test's artefacts (screenshots): test-output/<test name>/."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "test-output" / request.node.name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
