@@ -1,4 +1,4 @@
-"""Screening runs and their results.
+"""Screening runs and their results (owned by the screening work, issue #3).
 
 Contract relied on by reports/: ScreeningResult has one row per screened registration, with
 `status` (eligible/ineligible), `reasons` (reason codes joined by ";" in alphabetical order, "" when

@@ -1,0 +1,1 @@
+# Admin for exclusion lists: see issue #3.

@@ -1,0 +1,1 @@
+# Admin for waves, closing, screening and selection: see issue #3.

@@ -1,0 +1,74 @@
+"""Exclusion lists (owned by the list-loading work, issue #3).
+
+Each load of a category is one ExclusionList row (a version). Its entries live in a table of their own,
+named by `table_name`, with columns `nik_digest uuid NOT NULL` (unique) and `kk_digest uuid NULL`:
+filled by COPY while unindexed, indexed, then swapped in by flipping `status` to active in one
+transaction. A screening snapshots the active versions when it starts and reads their tables; a
+replaced version's table is dropped only once no running screening uses it.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ListCategory(models.TextChoices):
+    """The eleven list codes of DOMAIN.md (every reason code except kk_limit)."""
+
+    PEJABAT_NEGARA = "pejabat_negara", _("State officials (Pejabat Negara)")
+    DPRD = "dprd", _("DPRD leaders and members")
+    ASN = "asn", _("Civil servants (ASN)")
+    TNI = "tni", _("Armed forces (TNI)")
+    POLRI = "polri", _("Police (POLRI)")
+    KEPALA_DESA = "kepala_desa", _("Village heads")
+    PERANGKAT_DESA = "perangkat_desa", _("Village officials")
+    BUMN_BUMD = "bumn_bumd", _("BUMN/BUMD directors, commissioners and supervisory boards")
+    BANSOS = "bansos", _("Kemensos social assistance (bansos) recipients")
+    BSU = "bsu", _("Kemnaker / BP Jamsostek wage subsidy (BSU) recipients")
+    PRIOR_AWARDEE = "prior_awardee", _("2020 Kartu Prakerja recipients")
+
+
+class ExclusionListQuerySet(models.QuerySet):
+    def active(self) -> ExclusionListQuerySet:
+        return self.filter(status=ExclusionList.Status.ACTIVE)
+
+
+class ExclusionList(models.Model):
+    class Status(models.TextChoices):
+        LOADING = "loading", _("Loading")
+        ACTIVE = "active", _("Active")
+        REPLACED = "replaced", _("Replaced")
+        FAILED = "failed", _("Failed")
+
+    category = models.CharField(_("category"), max_length=32, choices=ListCategory)
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.LOADING)
+    file_name = models.CharField(_("file name"), max_length=255)
+    loaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("loaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+    table_name = models.CharField(max_length=63, blank=True, editable=False)
+    row_count = models.PositiveBigIntegerField(_("rows loaded"), default=0)
+    duplicate_count = models.PositiveBigIntegerField(_("duplicate rows"), default=0)
+    bad_row_count = models.PositiveBigIntegerField(_("bad rows"), default=0)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    objects = ExclusionListQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("exclusion list")
+        verbose_name_plural = _("exclusion lists")
+        ordering = ["category", "-created_at"]
+        constraints = [
+            # A category has at most one active version: the swap is a single transaction.
+            models.UniqueConstraint(
+                fields=["category"], condition=models.Q(status="active"), name="exclusion_list_one_active_per_category"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} #{self.pk}"

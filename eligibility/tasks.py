@@ -1,0 +1,1 @@
+# Celery tasks that close waves and screen them (issue #3).
