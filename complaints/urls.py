@@ -1,9 +1,12 @@
-# Placeholder routes, replaced by the complaints issue (#5).
 from django.urls import path
-from django.views.generic import TemplateView
+
+from complaints import views
 
 app_name = "complaints"
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="complaints/placeholder.html"), name="new"),
-    path("waspada/", TemplateView.as_view(template_name="complaints/placeholder.html"), name="warning"),
+    path("", views.new, name="new"),
+    path("terkirim/", views.sent, name="sent"),
+    path("status/", views.status, name="status"),
+    path("waspada/", views.warning, name="warning"),
+    path("bukti/<int:pk>/", views.evidence_download, name="evidence"),
 ]

@@ -1,0 +1,136 @@
+"""The reported address of a fake site or a joki, normalised so that duplicates merge.
+
+Pure functions with no database access. The same site or person is typed many ways
+(`https://www.Prakerja-Daftar.com/login`, `prakerja-daftar.com`, `0812-3456-7890`, `+62 812 3456 7890`); each
+becomes one (kind, address) pair that identifies one ReportedTarget:
+
+- a web address: the lowercase host without scheme, `www.`, port, path, query or trailing dot;
+  on shared hosts (link shorteners, social networks, free site builders) the first path segment names the site,
+  so it is kept there: `bit.ly/abc` and `bit.ly/xyz` are two different targets.
+- a phone number (also a WhatsApp link such as `wa.me/62812...`): digits only, with a national `0` prefix turned
+  into Indonesia's `62` so that `0812...` and `+62812...` are one number.
+- anything else (a social media handle, a bank account): lowercase, single spaces, no leading `@`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TargetKind(models.TextChoices):
+    WEBSITE = "website", _("Website")
+    PHONE = "phone", _("Phone number")
+    ACCOUNT = "account", _("Account or other contact")
+
+
+class AddressError(ValueError):
+    """The text cannot be read as the address of a site, a phone number or an account."""
+
+
+@dataclass(frozen=True)
+class Address:
+    kind: TargetKind
+    value: str
+
+
+# Hosts where many unrelated sites or people live side by side: the first path segment tells them apart.
+SHARED_HOSTS = frozenset({
+    "bit.ly", "s.id", "tinyurl.com", "cutt.ly", "rebrand.ly", "shorturl.at", "linktr.ee", "lynk.id",
+    "forms.gle", "t.me", "instagram.com", "facebook.com", "fb.com", "tiktok.com", "twitter.com", "x.com",
+    "youtube.com",
+})
+# Hosts where the first two path segments name the site (sites.google.com/view/<name>, docs.google.com/forms/d/<id>).
+SHARED_HOSTS_TWO_SEGMENTS = frozenset({"sites.google.com"})
+SHARED_HOSTS_THREE_SEGMENTS = frozenset({"docs.google.com"})
+WHATSAPP_HOSTS = frozenset({"wa.me", "api.whatsapp.com", "whatsapp.com", "web.whatsapp.com", "chat.whatsapp.com"})
+
+_PHONE_CHARS = re.compile(r"^\+?[\d\s\-().]+$")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://", re.IGNORECASE)
+# A bare domain as people type it: labels separated by dots, ending in a letters-only TLD, maybe a path.
+_BARE_DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?(?::\d+)?(?:[/?#].*)?$",
+                          re.IGNORECASE)
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9\-]{1,63}(?<!-)$")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def normalise_phone_digits(raw: str) -> str:
+    """Digits only; a national `0` prefix becomes `62`. Raises AddressError below 8 or above 15 digits (E.164)."""
+    digits = re.sub(r"\D", "", raw)
+    if digits.startswith("0"):
+        digits = "62" + digits[1:]
+    if not 8 <= len(digits) <= 15:
+        raise AddressError("phone")
+    return digits
+
+
+def _host(netloc_host: str) -> str:
+    host = netloc_host.lower().rstrip(".")
+    try:
+        # Internationalised names (look-alike letters) are compared in their punycode form.
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise AddressError("website") from None
+    while host.startswith("www."):
+        host = host[4:]
+    labels = host.split(".")
+    if len(labels) < 2 or not all(_HOST_LABEL.match(label) for label in labels) or labels[-1].isdigit():
+        # An IP address has a numeric last label: keep it as typed (still a valid, mergeable host).
+        if not re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", host):
+            raise AddressError("website")
+    return host
+
+
+def normalise_url(raw: str) -> Address:
+    """A web address: lowercase host without scheme, www., port, path or query (see the module docstring)."""
+    text = raw.strip()
+    if not _SCHEME.match(text):
+        text = "http://" + text
+    try:
+        parts = urlsplit(text)
+        hostname = parts.hostname
+    except ValueError:
+        raise AddressError("website") from None
+    if not hostname:
+        raise AddressError("website")
+    host = _host(hostname)
+    segments = [segment for segment in parts.path.split("/") if segment]
+    if host in WHATSAPP_HOSTS:
+        # wa.me/628123..., api.whatsapp.com/send?phone=628123...: the target is the phone number.
+        number = segments[0] if host == "wa.me" and segments else parse_qs(parts.query).get("phone", [""])[0]
+        if number:
+            return Address(TargetKind.PHONE, normalise_phone_digits(number))
+    keep = 0
+    if host in SHARED_HOSTS:
+        keep = 1
+    elif host in SHARED_HOSTS_TWO_SEGMENTS:
+        keep = 2
+    elif host in SHARED_HOSTS_THREE_SEGMENTS:
+        keep = 3
+    if keep and segments:
+        # Paths on social networks and shorteners are case-insensitive handles for the most part.
+        return Address(TargetKind.WEBSITE, "/".join([host, *segments[:keep]]).lower())
+    return Address(TargetKind.WEBSITE, host)
+
+
+def looks_like_website(raw: str) -> bool:
+    text = raw.strip()
+    return bool(_SCHEME.match(text) or _BARE_DOMAIN.match(text))
+
+
+def normalise_address(raw: str) -> Address:
+    """Classify and normalise what a reporter typed. Raises AddressError when nothing usable is left."""
+    text = (raw or "").strip()
+    if not text:
+        raise AddressError("empty")
+    if _PHONE_CHARS.match(text) and len(re.sub(r"\D", "", text)) >= 8:
+        return Address(TargetKind.PHONE, normalise_phone_digits(text))
+    if looks_like_website(text):
+        return normalise_url(text)
+    value = _WHITESPACE.sub(" ", text).lstrip("@").strip().lower()
+    if not value:
+        raise AddressError("empty")
+    return Address(TargetKind.ACCOUNT, value[:255])

@@ -1,0 +1,245 @@
+"""Staff triage of complaints in the admin.
+
+Every field of a complaint is read-only: its status moves only through the admin actions, which call
+complaints.services.change_status (who, when, old and new status are recorded by django-simple-history and
+shown on the change page). Notes are added, never edited. Reported addresses show each site or person once,
+with the number of reports, and export the fake sites for Kominfo as a streamed CSV.
+"""
+from __future__ import annotations
+
+import csv
+import logging
+from collections.abc import Iterator
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, StreamingHttpResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, gettext_lazy as _, ngettext
+
+from complaints import services
+from complaints.models import Complaint, ComplaintNote, ReportedTarget, TriageStatus
+from prakerja.lib.identity import mask
+
+logger = logging.getLogger(__name__)
+
+
+def _mask_email(email: str) -> str:
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"
+
+
+class NoteInline(admin.TabularInline):
+    model = ComplaintNote
+    fields = ["text", "author", "created_at"]
+    readonly_fields = ["author", "created_at"]
+    extra = 1
+    can_delete = False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Existing notes are shown read-only: a note is part of the record.
+        return False
+
+
+def _status_action(status: TriageStatus, description):
+    @admin.action(description=description, permissions=["change"])
+    def action(modeladmin: ComplaintAdmin, request: HttpRequest, queryset: QuerySet[Complaint]) -> None:
+        changed, refused = 0, []
+        for complaint in queryset.order_by("pk"):
+            try:
+                services.change_status(complaint=complaint, to=status, by=request.user)
+                changed += 1
+            except services.ComplaintError as error:
+                refused.append(str(error))
+        if changed:
+            modeladmin.message_user(request, ngettext(
+                "%(count)d complaint moved to “%(status)s”.", "%(count)d complaints moved to “%(status)s”.", changed,
+            ) % {"count": changed, "status": status.label}, messages.SUCCESS)
+        for message in refused:
+            modeladmin.message_user(request, message, messages.WARNING)
+
+    action.__name__ = f"mark_{status.value}"
+    return action
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(admin.ModelAdmin):
+    list_display = ["reference", "kind", "target_link", "status", "created_at", "file_count"]
+    list_filter = ["status", "kind", "created_at"]
+    search_fields = ["reference", "target__address"]
+    list_select_related = ["target"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at"]
+    inlines = [NoteInline]
+    actions = [
+        _status_action(TriageStatus.IN_REVIEW, _("Mark as in review")),
+        _status_action(TriageStatus.FORWARDED_KOMINFO, _("Mark as forwarded to Kominfo")),
+        _status_action(TriageStatus.FORWARDED_BARESKRIM, _("Mark as forwarded to Bareskrim")),
+        _status_action(TriageStatus.CLOSED, _("Close")),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Complaint]:
+        return super().get_queryset(request).annotate(file_count=Count("files"))
+
+    def _contact_fields(self, request: HttpRequest) -> list[str]:
+        if request.user.has_perm("complaints.view_reporter_contact"):
+            return ["reporter_email", "reporter_phone"]
+        return ["masked_reporter_email", "masked_reporter_phone"]
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        return [
+            (None, {"fields": ["reference", "kind", "status", "status_changed_at", "created_at"]}),
+            (_("What was reported"), {"fields": ["target_link", "address_as_reported", "description", "loss",
+                                                 "amount_lost", "files_list"]}),
+            (_("Reporter (personal data)"), {"fields": [*self._contact_fields(request), "filed_by", "language"]}),
+            (_("Status history"), {"fields": ["status_history"]}),
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return [
+            "reference", "kind", "status", "status_changed_at", "created_at", "target_link", "address_as_reported",
+            "description", "loss", "amount_lost", "files_list", *self._contact_fields(request), "filed_by",
+            "language", "status_history",
+        ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # complaints come from the public form
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # a complaint is a record; deleting one would also break its address's report count
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Every field is read-only: only notes are saved from the change page (save_formset).
+        pass
+
+    def save_formset(self, request, form, formset, change) -> None:
+        if formset.model is not ComplaintNote:
+            return super().save_formset(request, form, formset, change)
+        for note_form in formset.forms:
+            text = note_form.cleaned_data.get("text") if note_form.has_changed() else None
+            if note_form.instance.pk is None and text:
+                services.add_note(complaint=form.instance, by=request.user, text=text)
+
+    @admin.display(description=_("reported address"), ordering="target__address")
+    def target_link(self, obj: Complaint) -> str:
+        url = reverse("admin:complaints_reportedtarget_change", args=[obj.target_id])
+        return format_html('<a href="{}">{}</a> ({})', url, obj.target.address,
+                           ngettext("%(count)d report", "%(count)d reports", obj.target.report_count)
+                           % {"count": obj.target.report_count})
+
+    @admin.display(description=_("files"), ordering="file_count")
+    def file_count(self, obj: Complaint) -> int:
+        return obj.file_count
+
+    @admin.display(description=_("files"))
+    def files_list(self, obj: Complaint) -> str:
+        files = list(obj.files.all())
+        if not files:
+            return "—"
+        return format_html("<ul>{}</ul>", format_html_join(
+            "", '<li><a href="{}">{}</a> · {} · {} bytes</li>',
+            ((reverse("complaints:evidence", args=[item.pk]), item.get_kind_display(), item.content_type, item.size)
+             for item in files),
+        ))
+
+    @admin.display(description=_("reporter's e-mail"))
+    def masked_reporter_email(self, obj: Complaint) -> str:
+        return _mask_email(obj.reporter_email)
+
+    @admin.display(description=_("reporter's phone"))
+    def masked_reporter_phone(self, obj: Complaint) -> str:
+        return mask(obj.reporter_phone) or "—"
+
+    @admin.display(description=_("who changed the status when"))
+    def status_history(self, obj: Complaint) -> str:
+        rows, previous = [], None
+        for record in obj.history.select_related("history_user").order_by("history_date", "history_id"):
+            if previous is None or record.status != previous.status:
+                rows.append((
+                    timezone.localtime(record.history_date).strftime("%Y-%m-%d %H:%M:%S"),
+                    str(record.history_user) if record.history_user else gettext("reporter (public form)"),
+                    TriageStatus(previous.status).label if previous else "—",
+                    TriageStatus(record.status).label,
+                    record.history_change_reason or "",
+                ))
+            previous = record
+        header = format_html("<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>", gettext("When"),
+                             gettext("Who"), gettext("From"), gettext("To"), gettext("Note"))
+        body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows)
+        return format_html('<table class="status-history">{}{}</table>', header, body)
+
+
+@admin.register(ReportedTarget)
+class ReportedTargetAdmin(admin.ModelAdmin):
+    list_display = ["address", "kind", "report_count", "status", "first_reported_at", "last_reported_at",
+                    "kominfo_forwarded_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["address"]
+    ordering = ["-report_count", "-last_reported_at"]
+    readonly_fields = ["kind", "address", "report_count", "status", "status_changed_at", "first_reported_at",
+                       "last_reported_at", "kominfo_forwarded_at", "bareskrim_forwarded_at", "complaints_link"]
+    fields = readonly_fields
+    change_list_template = "admin/complaints/reportedtarget/change_list.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("complaints"))
+    def complaints_link(self, obj: ReportedTarget) -> str:
+        url = reverse("admin:complaints_complaint_changelist") + f"?target__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, ngettext(
+            "See the %(count)d complaint", "See the %(count)d complaints", obj.report_count,
+        ) % {"count": obj.report_count})
+
+    def get_urls(self):
+        return [
+            path("export-kominfo/", self.admin_site.admin_view(self.export_kominfo), name="complaints_kominfo_csv"),
+            *super().get_urls(),
+        ]
+
+    def export_kominfo(self, request: HttpRequest) -> StreamingHttpResponse:
+        """Every reported fake-site address as CSV for Kominfo, streamed row by row from a server-side cursor."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        logger.info("Kominfo fake-site export downloaded by user %s", request.user.pk)
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response = StreamingHttpResponse(_kominfo_csv_lines(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="situs-palsu-prakerja-{stamp}.csv"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class _Echo:
+    """A file-like object whose write() returns the line: csv.writer formats, the generator yields."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+KOMINFO_COLUMNS = ["address", "first_reported_at", "last_reported_at", "report_count", "status",
+                   "forwarded_to_kominfo_at"]
+
+
+def _csv_safe(value: str) -> str:
+    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _iso(moment) -> str:
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else ""
+
+
+def _kominfo_csv_lines() -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(KOMINFO_COLUMNS)
+    rows = ReportedTarget.objects.fake_sites().values_list(
+        "address", "first_reported_at", "last_reported_at", "report_count", "status", "kominfo_forwarded_at",
+    )
+    for address, first, last, count, status, forwarded in rows.iterator(chunk_size=2000):
+        yield writer.writerow([_csv_safe(address), _iso(first), _iso(last), count, status, _iso(forwarded)])

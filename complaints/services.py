@@ -1,0 +1,168 @@
+"""Workflows of the complaints app: filing, triage and notes. Each change is one transaction."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints.addresses import normalise_address
+from complaints.models import Complaint, ComplaintNote, Evidence, ReportedTarget, TriageStatus, new_reference
+from complaints.uploads import CheckedUpload
+from registration.models import User
+
+
+class ComplaintError(Exception):
+    """A refused triage change; str() is a message for staff in their language."""
+
+
+# Where a complaint may go from each status. Back to "new" never: someone has looked at it.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    TriageStatus.NEW: frozenset({TriageStatus.IN_REVIEW, TriageStatus.FORWARDED_KOMINFO,
+                                 TriageStatus.FORWARDED_BARESKRIM, TriageStatus.CLOSED}),
+    TriageStatus.IN_REVIEW: frozenset({TriageStatus.FORWARDED_KOMINFO, TriageStatus.FORWARDED_BARESKRIM,
+                                       TriageStatus.CLOSED}),
+    # A fake site goes to Kominfo for blocking and to Bareskrim for investigation: either may follow the other.
+    TriageStatus.FORWARDED_KOMINFO: frozenset({TriageStatus.FORWARDED_BARESKRIM, TriageStatus.IN_REVIEW,
+                                               TriageStatus.CLOSED}),
+    TriageStatus.FORWARDED_BARESKRIM: frozenset({TriageStatus.FORWARDED_KOMINFO, TriageStatus.IN_REVIEW,
+                                                 TriageStatus.CLOSED}),
+    TriageStatus.CLOSED: frozenset({TriageStatus.IN_REVIEW}),  # reopened
+}
+
+_MAX_REFERENCE_TRIES = 5
+
+
+def _merge_into_target(*, raw_address: str, now) -> ReportedTarget:
+    """The target for this address, created on its first report; its count and last-report time move up."""
+    address = normalise_address(raw_address)
+    try:
+        # A savepoint: when a concurrent first report of the same address wins the insert, the unique
+        # constraint reported_target_unique_address fails this one and the existing row is used instead.
+        with transaction.atomic():
+            target, created = ReportedTarget.objects.get_or_create(
+                kind=address.kind, address=address.value,
+                defaults={"report_count": 1, "first_reported_at": now, "last_reported_at": now},
+            )
+    except IntegrityError:
+        target, created = ReportedTarget.objects.get(kind=address.kind, address=address.value), False
+    if not created:
+        # Incremented in SQL, never read-modify-write: two reports of one site at once both count.
+        ReportedTarget.objects.filter(pk=target.pk).update(report_count=F("report_count") + 1, last_reported_at=now)
+    return target
+
+
+def file_complaint(
+    *,
+    kind: str,
+    address: str,
+    description: str,
+    loss: str = "",
+    amount_lost: int | None = None,
+    reporter_email: str,
+    reporter_phone: str = "",
+    evidence: Sequence[CheckedUpload] = (),
+    police_report: CheckedUpload | None = None,
+    filed_by: User | None = None,
+    language: str = "id",
+) -> Complaint:
+    """Store a complaint with its files, merge its address into a ReportedTarget and e-mail the receipt.
+
+    The files are written under MEDIA_ROOT with random names; if the transaction fails they are removed again.
+    The receipt e-mail is queued only once the complaint is committed.
+    """
+    from complaints.tasks import send_receipt
+
+    now = timezone.now()
+    written: list[Evidence] = []
+    try:
+        with transaction.atomic():
+            target = _merge_into_target(raw_address=address, now=now)
+            for attempt in range(_MAX_REFERENCE_TRIES):
+                try:
+                    # A savepoint per try: a reference collision (1 in 2^40 per existing complaint) retries.
+                    with transaction.atomic():
+                        complaint = Complaint.objects.create(
+                            reference=new_reference(), kind=kind, target=target, address_as_reported=address,
+                            description=description, loss=loss, amount_lost=amount_lost,
+                            reporter_email=reporter_email.strip().lower(), reporter_phone=reporter_phone,
+                            filed_by=filed_by if filed_by and filed_by.is_authenticated else None,
+                            language=language, created_at=now,
+                        )
+                    break
+                except IntegrityError:
+                    if attempt == _MAX_REFERENCE_TRIES - 1:
+                        raise
+            files = [(Evidence.Kind.EVIDENCE, item) for item in evidence]
+            if police_report is not None:
+                files.append((Evidence.Kind.POLICE_REPORT, police_report))
+            for file_kind, item in files:
+                stored = Evidence(complaint=complaint, kind=file_kind, content_type=item.content_type,
+                                  size=item.upload.size, original_name=(item.upload.name or "")[:255], uploaded_at=now)
+                item.upload.seek(0)
+                stored.file.save("upload", item.upload, save=False)
+                written.append(stored)
+                stored.save()
+            send_receipt.delay_on_commit(complaint_id=complaint.pk, language=language)
+    except BaseException:
+        for stored in written:
+            stored.file.delete(save=False)
+        raise
+    return complaint
+
+
+def change_status(*, complaint: Complaint, to: str, by: User, note: str = "") -> Complaint:
+    """Move a complaint to another triage status, recording who and when (django-simple-history).
+
+    Raises ComplaintError for a move TRANSITIONS does not allow (including to the status it already has).
+    The complaint's target takes the same status, and remembers when it was first forwarded to each agency.
+    """
+    with transaction.atomic():
+        # Row lock: two staff members acting on one complaint at once apply their changes one after the other,
+        # each checking the transition against the status the other left.
+        locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+        if to not in TRANSITIONS.get(locked.status, frozenset()):
+            raise ComplaintError(
+                _("%(reference)s cannot go from “%(old)s” to “%(new)s”.")
+                % {"reference": locked.reference, "old": locked.get_status_display(),
+                   "new": TriageStatus(to).label}
+            )
+        now = timezone.now()
+        locked.status = to
+        locked.status_changed_at = now
+        locked._history_user = by
+        locked._change_reason = note[:100] if note else None
+        locked.save(update_fields=["status", "status_changed_at"])
+        target_changes = {"status": to, "status_changed_at": now}
+        targets = ReportedTarget.objects.filter(pk=locked.target_id)
+        targets.update(**target_changes)
+        if to == TriageStatus.FORWARDED_KOMINFO:
+            targets.filter(kominfo_forwarded_at__isnull=True).update(kominfo_forwarded_at=now)
+        elif to == TriageStatus.FORWARDED_BARESKRIM:
+            targets.filter(bareskrim_forwarded_at__isnull=True).update(bareskrim_forwarded_at=now)
+        if note:
+            ComplaintNote.objects.create(complaint=locked, author=by, text=note, created_at=now)
+    return locked
+
+
+def add_note(*, complaint: Complaint, by: User, text: str) -> ComplaintNote:
+    """A staff note on a complaint; notes are never edited afterwards."""
+    text = text.strip()
+    if not text:
+        raise ComplaintError(_("A note cannot be empty."))
+    with transaction.atomic():
+        return ComplaintNote.objects.create(complaint=complaint, author=by, text=text)
+
+
+def mark_receipt_sent(*, complaint_id: int) -> bool:
+    """Claim the receipt e-mail: True for exactly one caller, so a task run twice sends it once."""
+    return bool(
+        Complaint.objects.filter(pk=complaint_id, receipt_sent_at__isnull=True).update(receipt_sent_at=timezone.now())
+    )
+
+
+def release_receipt(*, complaint_id: int) -> None:
+    """Undo mark_receipt_sent after a failed send, so that the retry may claim it again."""
+    Complaint.objects.filter(pk=complaint_id).update(receipt_sent_at=None)
