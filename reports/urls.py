@@ -1,2 +1,12 @@
+from django.urls import path
+
+from reports import views
+
 app_name = "reports"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("gelombang/<int:number>/", views.wave_report, name="wave"),
+    path("gelombang/<int:number>/hasil.csv", views.results_csv, name="results_csv"),
+    path("gelombang/<int:number>/ringkasan.csv", views.summary_csv, name="summary_csv"),
+    path("gelombang/<int:number>/joki.csv", views.clusters_csv, name="clusters_csv"),
+]

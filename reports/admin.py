@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.http import HttpRequest
+
+from reports.models import AuditEntry
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The report audit log: readable by staff who hold `view_auditentry`, never added to, changed or deleted
+    from the admin (entries are written only by reports.services)."""
+
+    list_display = ["at", "actor", "action", "wave", "kind", "filter_label", "full_identity", "row_count", "completed"]
+    list_filter = ["action", "kind", "full_identity", "completed", "wave"]
+    list_select_related = ["wave"]
+    search_fields = ["actor", "output"]
+    date_hierarchy = "at"
+    readonly_fields = [f.name for f in AuditEntry._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

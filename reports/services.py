@@ -1,0 +1,410 @@
+"""Workflows of the reports app: the stored summary of a wave, the CSV downloads and their audit.
+
+Everything that reads a wave's registrations does it in SQL: aggregates with GROUP BY / FILTER for the
+summary, window functions for joki clusters, and one ordered query read through a server-side cursor
+for a CSV (its rows are formatted inside the query, so Python only hands tuples to csv.writer).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import itertools
+import zoneinfo
+from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Concat, Substr, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from eligibility.models import ReasonCode, ScreeningResult, ScreeningRun
+from prakerja.lib.identity import PROVINCE_CODES
+from registration.models import Applicant, Registration, User, Wave
+from reports.models import AuditEntry, JokiCluster, WaveSummary
+from reports.sql import MaskedName, MaskedNumber, MaskedPhone, ProvinceName, WibIsoformat, cluster_sql, mask_phone
+
+WIB = zoneinfo.ZoneInfo("Asia/Jakarta")
+RESULT_COLUMNS = ["wave", "nik", "kk", "full_name", "province", "registered_at", "status", "reasons", "selected", "rank"]
+# Rows fetched from the server-side cursor per round trip, and written to the response per chunk.
+CHUNK_ROWS = 5000
+LIST_REASONS = [code for code in ReasonCode if code != ReasonCode.KK_LIMIT]
+
+PERM_VIEW = "reports.view_wave_report"
+PERM_DOWNLOAD = "reports.download_wave_report"
+PERM_FULL_NIK = "reports.view_full_nik"
+
+
+class ReportError(Exception):
+    """A refused report request (bad filter, screening not finished); str() is a message for staff."""
+
+
+# --- Which run a report shows ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReportState:
+    run: ScreeningRun | None  # the newest finished run, or None
+    newer_run_running: bool  # a run started after it is still going: its results are being replaced
+    summary: WaveSummary | None
+
+
+def latest_done_run(*, wave: Wave) -> tuple[ScreeningRun | None, bool]:
+    """The newest finished screening run of the wave, and whether a newer one is running (one query)."""
+    newer_running = ScreeningRun.objects.filter(
+        wave=OuterRef("wave"), status=ScreeningRun.Status.RUNNING, started_at__gte=OuterRef("started_at")
+    ).exclude(pk=OuterRef("pk"))
+    run = (
+        ScreeningRun.objects.filter(wave=wave, status=ScreeningRun.Status.DONE)
+        .annotate(newer_running=Exists(newer_running))
+        .order_by("-started_at", "-pk")
+        .first()
+    )
+    if run is None:
+        return None, False
+    return run, bool(run.newer_running)
+
+
+def get_report_state(*, wave: Wave) -> ReportState:
+    """The summary to show: the one of the newest finished run and the wave's current selection state,
+    computed now if it does not exist yet. While a newer run is replacing the results, the last stored
+    summary of the finished run is shown (if any) and nothing is computed from rows in flux."""
+    run, newer_running = latest_done_run(wave=wave)
+    if run is None:
+        return ReportState(run=None, newer_run_running=False, summary=None)
+    summary = WaveSummary.objects.filter(run=run, selected_at=wave.seed_revealed_at).first()
+    if summary is None and newer_running:
+        summary = WaveSummary.objects.filter(run=run).order_by("-computed_at").first()
+    if summary is None:
+        summary = build_summary(wave=wave, run=run)
+    return ReportState(run=run, newer_run_running=newer_running, summary=summary)
+
+
+# --- The summary ------------------------------------------------------------------------------------------
+
+def _reason_filter(code: str) -> Q:
+    """Results whose reasons contain `code` as a whole item (`asn` must not match `asn_x`)."""
+    return Q(padded_reasons__contains=f";{code};")
+
+
+def _with_padded_reasons(qs: QuerySet) -> QuerySet:
+    return qs.alias(padded_reasons=Concat(Value(";"), "reasons", Value(";")))
+
+
+def wave_days(wave: Wave) -> list[dt.date]:
+    """Every WIB day the wave was open, from opens_at to the last instant before closes_at."""
+    first = timezone.localtime(wave.opens_at, WIB).date()
+    last = timezone.localtime(wave.closes_at - dt.timedelta(microseconds=1), WIB).date()
+    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def build_summary(*, wave: Wave, run: ScreeningRun) -> WaveSummary:
+    """Compute and store the summary of `run` for the wave's current selection state (a fixed number of
+    aggregate queries, whatever the wave's size), with its joki clusters.
+
+    Safe to call twice at once: the unique constraint keeps one row, the loser returns the winner's.
+    Call it at the end of a screening run and after selection to spare the first reader the wait.
+    """
+    selected_at = wave.seed_revealed_at
+    results = _with_padded_reasons(ScreeningResult.objects.filter(wave=wave))
+    eligible, ineligible = ScreeningResult.Status.ELIGIBLE, ScreeningResult.Status.INELIGIBLE
+    totals = results.aggregate(
+        n_eligible=Count("pk", filter=Q(status=eligible)),
+        n_ineligible=Count("pk", filter=Q(status=ineligible)),
+        n_selected=Count("pk", filter=Q(status=eligible, selected=True)),
+        n_reserve=Count("pk", filter=Q(status=eligible, selected=False)),
+        # kk_limit is only given to registrations with no other reason, so "ineligible and not only
+        # kk_limit" is "excluded by at least one list".
+        n_excluded_by_lists=Count("pk", filter=Q(status=ineligible) & ~Q(reasons=ReasonCode.KK_LIMIT)),
+        **{f"n_reason_{code}": Count("pk", filter=Q(status=ineligible) & _reason_filter(code)) for code in ReasonCode},
+    )
+    per_province = list(
+        Registration.objects.filter(wave=wave)
+        .values(code=Substr("applicant__nik", 1, 2))
+        .annotate(
+            n_registrations=Count("pk"),
+            n_eligible=Count("pk", filter=Q(result__status=eligible)),
+            n_selected=Count("pk", filter=Q(result__status=eligible, result__selected=True)),
+        )
+        .order_by("code")
+        .values_list("code", "n_registrations", "n_eligible", "n_selected")
+    )
+    by_day = dict(
+        Registration.objects.filter(wave=wave)
+        .annotate(day=TruncDate("registered_at", tzinfo=WIB))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .order_by("day")
+        .values_list("day", "n")
+    )
+    days = sorted(set(wave_days(wave)) | set(by_day))
+    summary = WaveSummary(
+        wave=wave,
+        run=run,
+        selected_at=selected_at,
+        registrations=sum(by_day.values()),
+        eligible=totals["n_eligible"],
+        ineligible=totals["n_ineligible"],
+        selected=totals["n_selected"],
+        reserve=totals["n_reserve"] if selected_at else 0,
+        excluded_by_lists=totals["n_excluded_by_lists"],
+        per_reason={code.value: totals[f"n_reason_{code}"] for code in ReasonCode},
+        per_province=[list(row) for row in per_province],
+        per_day=[[day.isoformat(), by_day.get(day, 0)] for day in days],
+        list_versions=run.list_versions,
+    )
+    clusters = find_joki_clusters(wave=wave)
+    try:
+        with transaction.atomic():
+            summary.save()
+            for cluster in clusters:
+                cluster.summary = summary
+            JokiCluster.objects.bulk_create(clusters)
+    except IntegrityError:
+        # Another request stored the same summary first.
+        return WaveSummary.objects.get(run=run, selected_at=selected_at)
+    return summary
+
+
+# --- Joki signals -------------------------------------------------------------------------------------------
+
+def joki_settings() -> dict[str, int]:
+    """The thresholds, from settings (JOKI_*), with defaults no household reaches."""
+    return {
+        # Accounts created / registrations made from one IP address within the window. High, because many
+        # unrelated people share one mobile-carrier (CGNAT) or campus address.
+        "ip_min": getattr(settings, "JOKI_IP_MIN_ACCOUNTS", 10),
+        # ... from one device (same IP and same browser): three is already more than a couple sharing a phone.
+        "device_min": getattr(settings, "JOKI_DEVICE_MIN_ACCOUNTS", 3),
+        "window_seconds": getattr(settings, "JOKI_WINDOW_MINUTES", 60) * 60,
+        # At least this many phone numbers within a run of this many consecutive numbers (SIM cards bought
+        # in bulk).
+        "phone_min": getattr(settings, "JOKI_PHONE_MIN_NUMBERS", 5),
+        "phone_span": getattr(settings, "JOKI_PHONE_SPAN", 20),
+    }
+
+
+def find_joki_clusters(*, wave: Wave) -> list[JokiCluster]:
+    """Every joki cluster of the wave (unsaved), one SQL statement per signal (reports.sql.CLUSTER_SQL).
+
+    Python only packs the flagged rows (already ordered and numbered into clusters by the database) into
+    objects; the rows it sees are the flagged few, not the wave.
+    """
+    limits = joki_settings()
+    tables = {"registration": Registration._meta.db_table, "applicant": Applicant._meta.db_table,
+              "user": User._meta.db_table}
+    signals = [
+        (JokiCluster.Signal.SIGNUP_IP, limits["window_seconds"], limits["ip_min"]),
+        (JokiCluster.Signal.SIGNUP_DEVICE, limits["window_seconds"], limits["device_min"]),
+        (JokiCluster.Signal.JOIN_IP, limits["window_seconds"], limits["ip_min"]),
+        (JokiCluster.Signal.JOIN_DEVICE, limits["window_seconds"], limits["device_min"]),
+        (JokiCluster.Signal.PHONE_SEQUENCE, limits["phone_span"] - 1, limits["phone_min"]),
+    ]
+    clusters: list[JokiCluster] = []
+    with connection.cursor() as cursor:
+        for signal, span, min_count in signals:
+            cursor.execute(cluster_sql(signal, vendor=connection.vendor, tables=tables, span=span, min_count=min_count),
+                           [wave.pk])
+            for (k1, k2, _island), rows in itertools.groupby(cursor.fetchall(), key=lambda row: row[:3]):
+                rows = list(rows)
+                clusters.append(_cluster(signal, k1, k2, [row[3] for row in rows], [row[4] for row in rows]))
+    return sorted(clusters, key=lambda c: (-c.size, c.signal, c.registration_ids[0]))
+
+
+def _cluster(signal: str, k1, k2, positions: list[int], ids: list[int]) -> JokiCluster:
+    if signal == JokiCluster.Signal.PHONE_SEQUENCE:
+        first, last = f"+62{positions[0]}", f"+62{positions[-1]}"
+        return JokiCluster(signal=signal, key=f"{mask_phone(first)} – {mask_phone(last)}", size=len(ids),
+                           registration_ids=ids)
+    key = ":".join(str(k).replace("-", "")[:8] for k in (k1, k2) if k is not None)
+    return JokiCluster(
+        signal=signal, key=key, size=len(ids), registration_ids=ids,
+        first_at=dt.datetime.fromtimestamp(positions[0], dt.UTC), last_at=dt.datetime.fromtimestamp(positions[-1], dt.UTC),
+    )
+
+
+# --- Rows for the page and the CSV files ----------------------------------------------------------------------
+
+def parse_filters(*, status: str | None, reason: str | None) -> tuple[str, str]:
+    """Validate a download's filters; raises ReportError naming the accepted values."""
+    status, reason = (status or "").strip(), (reason or "").strip()
+    if status and status not in ScreeningResult.Status.values:
+        raise ReportError(f"Unknown status {status!r}: use one of {', '.join(ScreeningResult.Status.values)}.")
+    if reason and reason not in ReasonCode.values:
+        raise ReportError(f"Unknown reason {reason!r}: use one of {', '.join(ReasonCode.values)}.")
+    return status, reason
+
+
+def result_rows(*, wave: Wave, status: str = "", reason: str = "", full_identity: bool = False) -> QuerySet:
+    """The result CSV rows (RESULT_COLUMNS, formatted by the database) in registration order.
+
+    NIK, KK and the full name are masked unless `full_identity`. `selected` is yes/no, or empty before
+    the selection; `rank` is empty unless the registration is eligible and ranked.
+    """
+    qs = Registration.objects.filter(wave=wave)
+    if status:
+        qs = qs.filter(result__status=status)
+    if reason:
+        qs = qs.alias(padded_reasons=Concat(Value(";"), "result__reasons", Value(";"))).filter(_reason_filter(reason))
+    nik, kk, name = F("applicant__nik"), F("applicant__kk"), F("applicant__full_name")
+    if not full_identity:
+        nik, kk, name = MaskedNumber(nik), MaskedNumber(kk), MaskedName(name)
+    eligible = ScreeningResult.Status.ELIGIBLE
+    return qs.order_by("registered_at", "pk").annotate(
+        c_wave=Value(wave.number),
+        c_nik=nik,
+        c_kk=kk,
+        c_name=name,
+        c_province=ProvinceName("applicant__nik"),
+        c_registered_at=WibIsoformat("registered_at"),
+        c_status=F("result__status"),
+        c_reasons=F("result__reasons"),
+        c_selected=Case(When(result__selected=True, then=Value("yes")), When(result__selected=False, then=Value("no")),
+                        default=Value("")),
+        c_rank=Case(When(result__status=eligible, then=F("result__rank")), default=None),
+    ).values_list("c_wave", "c_nik", "c_kk", "c_name", "c_province", "c_registered_at", "c_status", "c_reasons",
+                  "c_selected", "c_rank")
+
+
+def iter_chunks(rows: QuerySet, *, chunk_rows: int = CHUNK_ROWS) -> Iterator[list[tuple]]:
+    """Lists of rows read through a server-side cursor (PostgreSQL: a named cursor inside a transaction,
+    so rows stream as the query produces them and the whole file comes from one snapshot)."""
+    # Outside a transaction Django declares the cursor WITH HOLD, which makes PostgreSQL materialise the
+    # whole result before the first row. On SQLite an atomic block would take the write lock: skip it.
+    guard = transaction.atomic() if connection.vendor == "postgresql" else nullcontext()
+    with guard:
+        iterator = rows.iterator(chunk_size=chunk_rows)
+        while chunk := list(itertools.islice(iterator, chunk_rows)):
+            yield chunk
+
+
+def csv_stream(header: list[str], chunks: Iterable[list[tuple]], *, counter: list[int] | None = None) -> Iterator[bytes]:
+    """UTF-8 CSV (RFC 4180) of a header and chunks of rows, one bytes block per chunk: memory stays flat."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    yield buffer.getvalue().encode()
+    for chunk in chunks:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(chunk)
+        if counter is not None:
+            counter[0] += len(chunk)
+        yield buffer.getvalue().encode()
+
+
+def summary_rows(summary: WaveSummary, wave: Wave) -> list[tuple]:
+    """The summary as `section,code,label,value` rows (the summary CSV)."""
+    rows: list[tuple] = [
+        ("totals", "registrations", "Registrations", summary.registrations),
+        ("totals", "eligible", "Eligible", summary.eligible),
+        ("totals", "ineligible", "Ineligible", summary.ineligible),
+        ("totals", "selected", "Selected", summary.selected if summary.is_selected else ""),
+        ("totals", "reserve", "Reserve", summary.reserve if summary.is_selected else ""),
+    ]
+    rows += [("reason", code, str(ReasonCode(code).label), n) for code, n in summary.per_reason.items()]
+    rows += [("province", code, PROVINCE_CODES.get(code, ""), n) for code, n, _e, _s in summary.per_province]
+    rows += [("day", day, "", n) for day, n in summary.per_day]
+    rows += [("funnel", code, label, n) for code, label, n in funnel(summary)]
+    rows += [("list_version", v.get("category", ""), f"{v.get('file_name', '')} #{v.get('version_id', '')}",
+              v.get("row_count", "")) for v in summary.list_versions]
+    rows.append(("seed", "commitment", "SHA-256", wave.seed_commitment))
+    if wave.seed_is_revealed:
+        rows.append(("seed", "seed", timezone.localtime(wave.seed_revealed_at, WIB).isoformat(), wave.seed))
+    rows.append(("run", str(summary.run_id), "computed_at", timezone.localtime(summary.computed_at, WIB).isoformat()))
+    return rows
+
+
+def funnel(summary: WaveSummary) -> list[tuple[str, str, int | str]]:
+    """(code, label, count) steps: registered, excluded per list, kk_limit, lottery pool, selected, reserve.
+
+    The per-list counts may add up to more than the excluded total: one registration can be on several
+    lists. Selected and reserve are "" before the selection.
+    """
+    steps: list[tuple[str, str, int | str]] = [("registered", _("Registered"), summary.registrations)]
+    steps += [(f"excluded_{code}", _("Excluded: %(list)s") % {"list": ReasonCode(code).label},
+               summary.per_reason.get(code, 0)) for code in LIST_REASONS]
+    steps += [
+        ("excluded_by_lists", _("Excluded by at least one list"), summary.excluded_by_lists),
+        ("after_lists", _("Left after the lists"), summary.after_lists),
+        ("kk_limit", _("Excluded: %(list)s") % {"list": ReasonCode.KK_LIMIT.label}, summary.kk_limit),
+        ("lottery_pool", _("Lottery pool (eligible)"), summary.lottery_pool),
+        ("selected", _("Selected"), summary.selected if summary.is_selected else ""),
+        ("reserve", _("Reserve"), summary.reserve if summary.is_selected else ""),
+    ]
+    return steps
+
+
+def cluster_members(clusters: Iterable[JokiCluster], *, per_cluster: int) -> dict[int, Registration]:
+    """The registrations of the clusters shown (at most `per_cluster` each), in one query."""
+    ids = {pk for cluster in clusters for pk in cluster.registration_ids[:per_cluster]}
+    return Registration.objects.select_related("applicant__user").in_bulk(ids)
+
+
+CLUSTER_COLUMNS = ["signal", "cluster", "key", "size", *RESULT_COLUMNS, "phone", "seconds_since_signup"]
+
+
+def cluster_member_rows(*, summary: WaveSummary, full_identity: bool) -> Iterator[list[tuple]]:
+    """Chunks of CLUSTER_COLUMNS rows: every registration of every cluster of the summary, cluster by
+    cluster (a staff review list). One query per CHUNK_ROWS members."""
+    clusters = summary.clusters.order_by("-size", "signal", "pk").values_list("signal", "key", "size", "registration_ids")
+    members = ((number, signal, key, size, pk) for number, (signal, key, size, ids) in enumerate(clusters, start=1)
+               for pk in ids)
+    for batch in itertools.batched(members, CHUNK_ROWS):
+        by_id = {row[0]: row[1:] for row in _member_rows(summary.wave, [m[4] for m in batch], full_identity)}
+        yield [(signal, number, key, size, *by_id[pk]) for number, signal, key, size, pk in batch if pk in by_id]
+
+
+def _member_rows(wave: Wave, ids: list[int], full_identity: bool) -> QuerySet:
+    phone = F("applicant__phone") if full_identity else MaskedPhone("applicant__phone")
+    return result_rows(wave=wave, full_identity=full_identity).filter(pk__in=ids).annotate(
+        c_pk=F("pk"), c_phone=phone, c_delay=F("seconds_since_signup"),
+    ).values_list("c_pk", "c_wave", "c_nik", "c_kk", "c_name", "c_province", "c_registered_at", "c_status",
+                  "c_reasons", "c_selected", "c_rank", "c_phone", "c_delay")
+
+
+# --- Audit -------------------------------------------------------------------------------------------------------
+
+def record_access(*, user: User | None, actor: str, action: str, wave: Wave, kind: str, status: str = "",
+                  reason: str = "", full_identity: bool = False, row_count: int | None = None,
+                  completed: bool = False, output: str = "") -> AuditEntry:
+    """Write an audit entry (before any row of a download leaves)."""
+    return AuditEntry.objects.create(
+        user=user, actor=actor, action=action, wave=wave, kind=kind, status_filter=status, reason_filter=reason,
+        full_identity=full_identity, row_count=row_count, completed=completed, output=output,
+    )
+
+
+def audited(entry: AuditEntry, blocks: Iterator[bytes], counter: list[int]) -> Iterator[bytes]:
+    """Pass the blocks through, then store the row count on the entry; `completed` only if every block went."""
+    completed = False
+    try:
+        yield from blocks
+        completed = True
+    finally:
+        AuditEntry.objects.filter(pk=entry.pk).update(row_count=counter[0], completed=completed)
+
+
+def export(*, wave: Wave, kind: str, status: str = "", reason: str = "", full_identity: bool = False,
+           summary: WaveSummary | None = None) -> tuple[Iterator[bytes], list[int]]:
+    """The CSV blocks of one report file and the counter of rows written (filled as the blocks are read)."""
+    counter = [0]
+    if kind == AuditEntry.Kind.RESULTS:
+        rows = result_rows(wave=wave, status=status, reason=reason, full_identity=full_identity)
+        return csv_stream(RESULT_COLUMNS, iter_chunks(rows), counter=counter), counter
+    if summary is None:
+        raise ReportError("The screening of this wave has not finished: there is no summary yet.")
+    if kind == AuditEntry.Kind.SUMMARY:
+        return csv_stream(["section", "code", "label", "value"], [summary_rows(summary, wave)], counter=counter), counter
+    if kind == AuditEntry.Kind.CLUSTERS:
+        chunks = cluster_member_rows(summary=summary, full_identity=full_identity)
+        return csv_stream(CLUSTER_COLUMNS, chunks, counter=counter), counter
+    raise ValueError(kind)
+
+
+def file_name(*, wave: Wave, kind: str, status: str = "", reason: str = "") -> str:
+    parts = [f"gelombang-{wave.number}", kind, status, reason]
+    return "-".join(p for p in parts if p) + ".csv"
