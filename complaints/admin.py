@@ -118,10 +118,13 @@ class ComplaintAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change) -> None:
         if formset.model is not ComplaintNote:
             return super().save_formset(request, form, formset, change)
+        added = []
         for note_form in formset.forms:
             text = note_form.cleaned_data.get("text") if note_form.has_changed() else None
             if note_form.instance.pk is None and text:
-                services.add_note(complaint=form.instance, by=request.user, text=text)
+                added.append(services.add_note(complaint=form.instance, by=request.user, text=text))
+        # What the admin's change message (LogEntry) reads after saving a formset.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = added, [], []
 
     @admin.display(description=_("reported address"), ordering="target__address")
     def target_link(self, obj: Complaint) -> str:

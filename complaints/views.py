@@ -87,6 +87,9 @@ def status(request: HttpRequest) -> HttpResponse:
             complaint = Complaint.objects.for_reporter(reference=form.cleaned_data["reference"],
                                                        email=form.cleaned_data["email"])
             not_found = complaint is None
+            if not_found:
+                # A blank form: echoing what was typed would make the two kinds of miss differ.
+                form = StatusLookupForm()
     else:
         form = StatusLookupForm()
     return render(request, "complaints/status.html", {"form": form, "complaint": complaint, "not_found": not_found})
