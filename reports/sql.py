@@ -34,14 +34,26 @@ def mask_phone(phone: str) -> str:
     return phone[:6] + "*" * (len(phone) - 10) + phone[-4:]
 
 
-class MaskedNumber(Func):
+class _OneArgFunc(Func):
+    """A function of one expression whose template may name it several times: its parameters are
+    repeated as often (a column has none; a literal has one per occurrence)."""
+
+    arity = 1
+
+    def as_sql(self, compiler, connection, function=None, template=None, **extra):
+        template = template or self.template
+        sql, params = super().as_sql(compiler, connection, function=function, template=template, **extra)
+        return sql, tuple(params) * template.count("%(expressions)s")
+
+
+class MaskedNumber(_OneArgFunc):
     """A 16-digit NIK/KK as `3201********0001` (prakerja.lib.identity.mask, in SQL)."""
 
     template = "(SUBSTR(%(expressions)s, 1, 4) || '********' || SUBSTR(%(expressions)s, 13, 4))"
     output_field = models.CharField()
 
 
-class MaskedPhone(Func):
+class MaskedPhone(_OneArgFunc):
     """mask_phone() in SQL (E.164 numbers are 13 to 16 characters long)."""
 
     template = (
@@ -51,7 +63,7 @@ class MaskedPhone(Func):
     output_field = models.CharField()
 
 
-class MaskedName(Func):
+class MaskedName(_OneArgFunc):
     """mask_name() in SQL."""
 
     output_field = models.CharField()
@@ -69,7 +81,7 @@ class MaskedName(Func):
         return self.as_sql(compiler, connection, template=self._template.format(pos="INSTR"), **extra)
 
 
-class ProvinceName(Func):
+class ProvinceName(_OneArgFunc):
     """The province name of a NIK (its first two digits), '' for an unknown code."""
 
     output_field = models.CharField()
@@ -80,7 +92,7 @@ class ProvinceName(Func):
     )
 
 
-class WibIsoformat(Func):
+class WibIsoformat(_OneArgFunc):
     """An aware datetime as ISO 8601 in WIB (UTC+7, no daylight saving): `2021-04-01T08:30:00+07:00`."""
 
     output_field = models.CharField()

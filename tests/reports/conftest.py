@@ -34,8 +34,8 @@ SEED = "5eed" * 16
 
 PEOPLE = [
     # key, nik, kk, phone, name, registered (WIB), status, reasons, rank, selected
-    ("A", "3201014112900001", "3201010101200001", "+6281234567801", "Siti Aminah", (1, 8, 0), "eligible", "", 2, True),
-    ("B", "3578010505950002", "3578010101200002", "+6281298765402", "Budi Santoso", (1, 9, 0), "ineligible", "asn;bansos", None, False),
+    ("A", "3202014112900001", "3201010101200001", "+6281234567801", "Siti Aminah", (1, 8, 0), "eligible", "", 2, True),
+    ("B", "3578020505950002", "3578010101200002", "+6281298765402", "Budi Santoso", (1, 9, 0), "ineligible", "asn;bansos", None, False),
     ("C", "3201010101900003", "3201010101200001", "+6285712345603", "Cahya Putri Lestari", (2, 10, 0), "ineligible", "kk_limit", None, False),
     ("D", "1101010101900004", "1101010101200004", "+6281311112204", "Dewi", (2, 23, 30), "eligible", "", 1, True),
     ("E", "3201010101900005", "3201010101200005", "+6281911113305", "Eko Prasetyo", (3, 0, 30), "eligible", "", 3, False),

@@ -111,7 +111,7 @@ def test_it_recomputes_after_a_newer_run(wave):
 def test_it_recomputes_after_the_selection(unselected_wave):
     before = _summary(unselected_wave)
     ScreeningResult.objects.filter(wave=unselected_wave, status="eligible").update(selected=False)
-    ScreeningResult.objects.filter(wave=unselected_wave, registration__applicant__nik="3201014112900001").update(
+    ScreeningResult.objects.filter(wave=unselected_wave, registration__applicant__nik="3202014112900001").update(
         selected=True, rank=1)
     unselected_wave.seed_revealed_at = timezone.now()
     unselected_wave.save(update_fields=["seed_revealed_at"])
