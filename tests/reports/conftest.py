@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from eligibility.models import ScreeningResult, ScreeningRun
 from prakerja.lib.digest import keyed_digest
-from registration.models import Registration, User, Wave
+from registration.models import Applicant, Registration, User, Wave
 from tests.conftest import PASSWORD, make_applicant
 
 WIB = zoneinfo.ZoneInfo("Asia/Jakarta")
@@ -63,7 +63,9 @@ def build_wave(*, number: int = 21, selected: bool = True, people=PEOPLE) -> Wav
         seed_revealed_at=wib(5, 9, 0) if selected else None,
     )
     for key, nik, kk, phone, name, (day, hour, minute), status, reasons, rank, chosen in people:
-        applicant = make_applicant(email=f"{key.lower()}{number}@example.com", nik=nik, kk=kk, phone=phone, full_name=name)
+        # The same people may join several waves: one applicant, one registration per wave.
+        applicant = Applicant.objects.filter(nik=nik).first() or make_applicant(
+            email=f"{key.lower()}@example.com", nik=nik, kk=kk, phone=phone, full_name=name)
         registration = Registration.objects.create(
             wave=wave, applicant=applicant, registered_at=wib(day, hour, minute),
             nik_digest=keyed_digest(nik), kk_digest=keyed_digest(kk),
