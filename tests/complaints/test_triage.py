@@ -156,3 +156,35 @@ def test_it_lists_the_triage_queue_in_few_queries(client, staff, django_assert_m
 
     assert response.status_code == 200
     assert timezone.now()
+
+
+def test_it_changes_the_status_from_the_change_page_with_a_note(client, staff):
+    complaint = _file()
+    client.force_login(staff)
+    page = client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk])).content.decode()
+    assert 'value="forwarded_kominfo"' in page and 'value="new"' not in page
+
+    client.post(reverse("admin:complaints_complaint_status", args=[complaint.pk]),
+                {"to": TriageStatus.FORWARDED_KOMINFO, "note": "Surat ke Kominfo no. 12/2026"})
+
+    complaint.refresh_from_db()
+    assert complaint.status == TriageStatus.FORWARDED_KOMINFO
+    latest = complaint.history.latest()
+    assert (latest.history_user, latest.history_change_reason) == (staff, "Surat ke Kominfo no. 12/2026")
+    assert ComplaintNote.objects.get().text == "Surat ke Kominfo no. 12/2026"
+
+
+def test_it_refuses_the_change_page_buttons_without_change_permission(client, viewer):
+    from django.contrib.auth.models import Permission
+
+    complaint = _file()
+    viewer.user_permissions.add(Permission.objects.get(codename="view_complaint"))
+    client.force_login(viewer)
+    page = client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk])).content.decode()
+
+    response = client.post(reverse("admin:complaints_complaint_status", args=[complaint.pk]),
+                           {"to": TriageStatus.CLOSED})
+
+    assert "complaint-status-form" not in page
+    assert response.status_code == 403
+    assert Complaint.objects.get(pk=complaint.pk).status == TriageStatus.NEW
