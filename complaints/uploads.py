@@ -17,7 +17,8 @@ from PIL import Image, UnidentifiedImageError
 
 from complaints import conf
 
-IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+# What Pillow may call each type: many phone cameras write multi-picture JPEGs, which Pillow opens as MPO.
+IMAGE_TYPES = {"image/jpeg": {"JPEG", "MPO"}, "image/png": {"PNG"}, "image/webp": {"WEBP"}}
 PDF_TYPE = "application/pdf"
 # PDF writers may append a few bytes (a newline, padding) after %%EOF; look for it in the last kilobyte.
 PDF_TRAILER_WINDOW = 1024
@@ -66,14 +67,14 @@ def inspect_upload(upload: UploadedFile) -> str:
     return mime
 
 
-def _check_image(upload: UploadedFile, expected_format: str) -> None:
+def _check_image(upload: UploadedFile, expected_formats: set[str]) -> None:
     upload.seek(0)
     try:
         with warnings.catch_warnings():
             # A decompression-bomb warning is an error here: the pixel limit below is stricter anyway.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(upload) as image:
-                if image.format != expected_format:
+                if image.format not in expected_formats:
                     raise ValidationError("format", code="format")
                 width, height = image.size
                 if width * height > conf.max_image_pixels():
@@ -82,7 +83,7 @@ def _check_image(upload: UploadedFile, expected_format: str) -> None:
             upload.seek(0)
             # verify() checks the structure only; decoding every pixel catches truncated or corrupt data.
             with Image.open(upload) as image:
-                if expected_format == "JPEG":
+                if image.format in ("JPEG", "MPO"):
                     # Decode at 1/8 scale: every coefficient is still read, in an eighth of the memory.
                     image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
                 image.load()

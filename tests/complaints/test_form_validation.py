@@ -125,3 +125,27 @@ def test_it_explains_other_bad_values(en_client, media_root, field, value, messa
 
     assert response.context["form"].errors[field] == [message]
     assert _nothing_stored(media_root)
+
+
+def test_it_accepts_a_multi_picture_jpeg_from_a_phone_camera(en_client):
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48)).save(buffer, format="MPO", save_all=True, append_images=[Image.new("RGB", (64, 48))])
+
+    response = _post(en_client, evidence=[upload("IMG_20260302.jpg", buffer.getvalue(), "image/jpeg")])
+
+    assert response.status_code == 302
+    assert Evidence.objects.get().content_type == "image/jpeg"
+
+
+def test_it_refuses_an_image_with_too_many_pixels(en_client, media_root, settings):
+    settings.COMPLAINT_MAX_IMAGE_PIXELS = 1000
+
+    response = _post(en_client, evidence=[upload("besar.png", image_bytes("PNG", (100, 100)), "image/png")])
+
+    assert response.context["form"].errors["evidence"] == [
+        "“besar.png” is too large an image. Send a smaller photo or screenshot."]
+    assert _nothing_stored(media_root)
