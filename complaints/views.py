@@ -29,6 +29,7 @@ def _rate_limited(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@never_cache  # each rendering carries a fresh bot-trap stamp and CSRF token
 @sensitive_post_parameters("reporter_email", "reporter_phone")
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="ip", rate=conf.form_rate, method="POST", block=False, group="complaints:new")
