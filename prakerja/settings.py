@@ -125,8 +125,11 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_META_PRECEDENCE_ORDER = env.list("AXES_IPWARE_META_PRECEDENCE_ORDER", default=["REMOTE_ADDR"])
 
-# Rate limits (django-ratelimit) use the default cache: Redis in production (CACHE_URL).
+# Rate limits (django-ratelimit) use the default cache: Redis in production (CACHE_URL). Behind a reverse
+# proxy, RATELIMIT_IP_META_KEY names the header carrying the client address (e.g. HTTP_X_REAL_IP); without it
+# every client behind the proxy shares one limit.
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default=None)
 SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=["django_ratelimit.E003", "django_ratelimit.W001"])
 
 LANGUAGE_CODE = "id"
@@ -151,6 +154,15 @@ STORAGES = {
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "uploads")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Complaints (pengaduan): evidence uploads and abuse limits.
+COMPLAINT_MAX_UPLOAD_BYTES = env.int("COMPLAINT_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
+COMPLAINT_MAX_EVIDENCE_FILES = env.int("COMPLAINT_MAX_EVIDENCE_FILES", default=3)
+COMPLAINT_MAX_IMAGE_PIXELS = env.int("COMPLAINT_MAX_IMAGE_PIXELS", default=40_000_000)
+COMPLAINT_RATE_LIMIT = env.str("COMPLAINT_RATE_LIMIT", default="5/h")
+COMPLAINT_LOOKUP_RATE_LIMIT = env.str("COMPLAINT_LOOKUP_RATE_LIMIT", default="20/h")
+COMPLAINT_MIN_FILL_SECONDS = env.int("COMPLAINT_MIN_FILL_SECONDS", default=3)
+COMPLAINT_FORM_MAX_AGE = env.int("COMPLAINT_FORM_MAX_AGE", default=24 * 60 * 60)
 
 # E-mail: one URL (django-environ) turned into Django 6.1's MAILERS. The default prints messages in the
 # terminal that runs `make run`, where a developer reads the verification link.
