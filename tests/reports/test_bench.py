@@ -1,0 +1,31 @@
+"""`bench_report_csv` runs (tiny) on PostgreSQL, and refuses other databases."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from reports.models import AuditEntry
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the benchmark needs PostgreSQL (CI runs it there)")
+def test_it_streams_a_small_bench_wave_beside_copy(db):
+    out = io.StringIO()
+    call_command("bench_report_csv", "--registrations", "300", "--summary", stdout=out)
+    text = out.getvalue()
+    assert "streamed CSV (view path): 300 rows" in text
+    assert "COPY (SELECT ...) TO STDOUT: 300 rows" in text
+    assert "peak memory (ru_maxrss)" in text
+    assert AuditEntry.objects.get().row_count == 300
+    # A second run reuses the wave instead of building it again.
+    out = io.StringIO()
+    call_command("bench_report_csv", "--registrations", "300", stdout=out)
+    assert "building" not in out.getvalue()
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="checks the refusal on SQLite")
+def test_it_refuses_sqlite(db):
+    with pytest.raises(CommandError, match="needs PostgreSQL"):
+        call_command("bench_report_csv", "--registrations", "10")
