@@ -1,1 +1,171 @@
-# Admin for exclusion lists: see issue #3.
+"""Admin for exclusion lists: versions (read-only), the upload that starts a load, the bad-rows
+download and the staff look-up "is this NIK on list X".
+
+A version's status changes only through the load (and the swap it ends with): no free edit here.
+"""
+from __future__ import annotations
+
+import csv
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.template.defaultfilters import filesizeformat
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.utils.translation import gettext_lazy
+
+from eligibility.forms_lists import ExclusionListUploadForm, NikLookupForm
+from eligibility.lists import ListFileError, is_nik_on_list, max_upload_bytes, start_exclusion_load
+from eligibility.models.lists import ExclusionList, ListCategory
+from prakerja.lib.identity import mask
+
+UPLOAD_PERMISSION = "eligibility.add_exclusionlist"
+LOOKUP_PERMISSION = "eligibility.lookup_nik"
+
+
+class _Echo:
+    """A write-only file for csv.writer that hands each line back to the streaming response."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+@admin.register(ExclusionList)
+class ExclusionListAdmin(admin.ModelAdmin):
+    list_display = [
+        "category", "status", "file_name", "loaded_by", "created_at", "activated_at",
+        "row_count", "bad_row_count", "duplicate_count", "progress_display",
+    ]
+    list_filter = ["category", "status"]
+    list_select_related = ["loaded_by"]
+    search_fields = ["file_name"]
+    date_hierarchy = "created_at"
+    fields = [
+        "category", "status", "file_name", "loaded_by", "created_at", "activated_at", "progress_display",
+        "error", "line_count", "row_count", "duplicate_count", "bad_row_count", "bad_rows_link",
+        "table_name", "released_at",
+    ]
+    readonly_fields = fields
+    change_list_template = "eligibility/lists/change_list.html"
+    change_form_template = "eligibility/lists/change_form.html"
+
+    # Versions are created by loads and never edited or deleted by hand.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description=gettext_lazy("progress"))
+    def progress_display(self, obj: ExclusionList) -> str:
+        if obj.status == ExclusionList.Status.LOADING:
+            return f"{obj.progress}%"
+        if obj.status == ExclusionList.Status.FAILED:
+            return _("failed")
+        return "100%"
+
+    @admin.display(description=gettext_lazy("bad rows (line, reason)"))
+    def bad_rows_link(self, obj: ExclusionList) -> str:
+        if not obj.bad_row_count:
+            return "-"
+        return format_html('<a href="{}">{}</a>', reverse("admin:eligibility_exclusionlist_bad_rows", args=[obj.pk]),
+                           _("Download the %(count)s bad rows (CSV)") % {"count": obj.bad_row_count})
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("upload/", view(self.upload_view), name="eligibility_exclusionlist_upload"),
+            path("lookup/", view(self.lookup_view), name="eligibility_exclusionlist_lookup"),
+            path("<int:pk>/bad-rows.csv", view(self.bad_rows_view), name="eligibility_exclusionlist_bad_rows"),
+        ] + super().get_urls()
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_upload": request.user.has_perm(UPLOAD_PERMISSION),
+            "can_lookup": request.user.has_perm(LOOKUP_PERMISSION),
+            "any_loading": ExclusionList.objects.filter(status=ExclusionList.Status.LOADING).exists(),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def upload_view(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.has_perm(UPLOAD_PERMISSION):
+            raise PermissionDenied
+        form = ExclusionListUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                version = start_exclusion_load(
+                    category=form.cleaned_data["category"], upload=upload, file_name=upload.name, by=request.user
+                )
+            except ListFileError as exc:
+                form.add_error("file", str(exc))
+            else:
+                messages.success(request, _("The file is being loaded as %(version)s. Its progress shows below.")
+                                 % {"version": version})
+                return redirect("admin:eligibility_exclusionlist_change", version.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Load an exclusion list"),
+            "form": form,
+            "max_size": filesizeformat(max_upload_bytes()),
+        }
+        return TemplateResponse(request, "eligibility/lists/upload.html", context)
+
+    @method_decorator(sensitive_post_parameters("nik"))
+    def lookup_view(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.has_perm(LOOKUP_PERMISSION):
+            raise PermissionDenied
+        # POST only: a NIK in a query string would end up in access logs and browser history.
+        form = NikLookupForm(request.POST or None)
+        result = None
+        if request.method == "POST" and form.is_valid():
+            category = form.cleaned_data["category"] or None
+            found = is_nik_on_list(nik=form.cleaned_data["nik"], category=category)
+            searched = (
+                [category] if category
+                else list(ExclusionList.objects.active().order_by("category").values_list("category", flat=True))
+            )
+            result = {
+                "masked_nik": mask(form.cleaned_data["nik"]),
+                "found": found,
+                "searched": [ListCategory(code).label for code in searched],
+            }
+            # The answer shows the NIK masked; the form is not filled with it again.
+            form = NikLookupForm(initial={"category": category or ""})
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Is this NIK on an exclusion list?"),
+            "form": form,
+            "result": result,
+        }
+        return TemplateResponse(request, "eligibility/lists/lookup.html", context)
+
+    def bad_rows_view(self, request: HttpRequest, pk: int) -> StreamingHttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        version = get_object_or_404(ExclusionList, pk=pk)
+        writer = csv.writer(_Echo())
+        rows = version.bad_rows.order_by("line").values_list("line", "reason").iterator(chunk_size=5000)
+        lines = (writer.writerow(row) for row in rows)
+        response = StreamingHttpResponse(
+            _with_header(writer.writerow(["line", "reason"]), lines), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="bad-rows-{version.category}-{version.pk}.csv"'
+        return response
+
+
+def _with_header(header: str, lines):
+    yield header
+    yield from lines

@@ -56,6 +56,12 @@ class ExclusionList(models.Model):
     bad_row_count = models.PositiveBigIntegerField(_("bad rows"), default=0)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     error = models.TextField(_("error"), blank=True)
+    # Data lines read from the file: row_count + duplicate_count + bad_row_count.
+    line_count = models.PositiveBigIntegerField(_("lines read"), default=0)
+    # An uploaded file waiting for its Celery task (under var/, outside the web root); emptied once loaded.
+    source_path = models.CharField(max_length=500, blank=True, editable=False)
+    # When the entries table of a replaced version was dropped (no running screening used it any more).
+    released_at = models.DateTimeField(_("table released at"), null=True, blank=True, editable=False)
 
     objects = ExclusionListQuerySet.as_manager()
 
@@ -69,6 +75,37 @@ class ExclusionList(models.Model):
                 fields=["category"], condition=models.Q(status="active"), name="exclusion_list_one_active_per_category"
             ),
         ]
+        permissions = [
+            # Whether a given person is on a list (a bansos recipient, a civil servant) is personal data.
+            ("lookup_nik", _("Can look up whether a NIK is on an exclusion list")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_category_display()} #{self.pk}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status != self.Status.LOADING
+
+
+class BadRowReason(models.TextChoices):
+    EMPTY = "empty", _("NIK is empty")
+    FORMAT = "format", _("NIK is not 16 digits")
+    PROVINCE = "province", _("NIK has an invalid province code")
+    KK_FORMAT = "kk_format", _("KK is not 16 digits")
+    KK_PROVINCE = "kk_province", _("KK has an invalid province code")
+
+
+class ExclusionListBadRow(models.Model):
+    """A line of a list file that was not loaded, and why. Never the NIK itself: line number and reason only."""
+
+    exclusion_list = models.ForeignKey(
+        ExclusionList, on_delete=models.CASCADE, related_name="bad_rows", verbose_name=_("exclusion list")
+    )
+    line = models.PositiveBigIntegerField(_("line"))
+    reason = models.CharField(_("reason"), max_length=16, choices=BadRowReason)
+
+    class Meta:
+        verbose_name = _("bad row")
+        verbose_name_plural = _("bad rows")
+        indexes = [models.Index(fields=["exclusion_list", "line"], name="exclusion_badrow_list_line_idx")]

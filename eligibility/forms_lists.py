@@ -1,0 +1,50 @@
+"""Forms of the exclusion-list admin: they validate and tidy input only."""
+from __future__ import annotations
+
+from django import forms
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from eligibility.lists import ListFileError, inspect_list_file, max_upload_bytes
+from eligibility.models.lists import ListCategory
+from prakerja.lib.identity import PROVINCE_CODES, clean_number
+
+
+class ExclusionListUploadForm(forms.Form):
+    category = forms.ChoiceField(label=_("List"), choices=ListCategory.choices)
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("UTF-8 CSV with a header line holding a “nik” column (the 2020 recipients list may add “kk”)."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload is None or "category" not in cleaned:
+            return cleaned
+        limit = max_upload_bytes()
+        if upload.size > limit:
+            self.add_error("file", _("The file is larger than %(limit)s. Load it with the import_exclusions command.")
+                           % {"limit": filesizeformat(limit)})
+            return cleaned
+        try:
+            # By content, not by name: header, UTF-8 throughout, at least one row, not a spreadsheet.
+            inspect_list_file(upload, category=cleaned["category"])
+        except ListFileError as exc:
+            self.add_error("file", str(exc))
+        return cleaned
+
+
+class NikLookupForm(forms.Form):
+    nik = forms.CharField(label=_("NIK"), max_length=32, widget=forms.TextInput(attrs={"autocomplete": "off",
+                                                                                       "inputmode": "numeric"}))
+    category = forms.ChoiceField(label=_("List"), required=False,
+                                 choices=[("", _("All lists"))] + list(ListCategory.choices))
+
+    def clean_nik(self) -> str:
+        number = clean_number(self.cleaned_data["nik"])
+        if len(number) != 16 or not number.isascii() or not number.isdigit():
+            raise forms.ValidationError(_("A NIK is 16 digits."))
+        if number[:2] not in PROVINCE_CODES:
+            raise forms.ValidationError(_("The first two digits of this NIK are not a province code."))
+        return number

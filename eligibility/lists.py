@@ -1,0 +1,722 @@
+"""Exclusion lists: load a category's CSV file as a new version, swap it in, look a NIK up.
+
+A load is one ExclusionList row (a version) whose entries live in a table of their own,
+`exclusion_list_<id>` (`nik_digest` NOT NULL, unique; `kk_digest` NULL), holding keyed digests only
+(HMAC-SHA256 with settings.DIGEST_KEY, first 128 bits, as prakerja.lib.digest computes them for
+applicants). The raw NIKs never persist.
+
+How a file goes in (PostgreSQL), in ONE transaction, so that a failure or a killed worker leaves nothing:
+1. Python streams the file in chunks of a few MB. A chunk whose every line is a plain valid record
+   (one compiled regex over the whole chunk, in C) goes to COPY untouched; any other chunk is parsed
+   line by line with the csv module, its bad lines recorded (line number and reason, never the NIK)
+   and its good lines rewritten plainly. COPY streams the good lines into an UNLOGGED staging table of
+   raw lines, unindexed.
+2. `CREATE TABLE ... AS SELECT` computes the digests inside PostgreSQL (pgcrypto `hmac`), with parallel
+   workers, into the final table, unindexed; the staging table (raw NIKs) is dropped at once.
+3. The primary key (the unique index) is built once, on the filled table. A file with duplicate NIKs
+   makes that fail: the table is then rebuilt with one row per digest (the rare slow path).
+4. ANALYZE, then the swap: the category's active version becomes `replaced`, the new one `active`
+   (the partial unique constraint allows one active version per category).
+A running screening recorded the versions it started with; their tables are dropped only by
+release_unused_list_tables() once no running screening names them.
+
+Progress is written by a small thread on its own connection, since the load's transaction is not
+visible until it commits. On SQLite (development, small files) the same service inserts the rows.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import logging
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, BinaryIO, Iterator
+
+import filetype
+from django.conf import settings
+from django.db import IntegrityError, connection, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from eligibility.models.lists import BadRowReason, ExclusionList, ExclusionListBadRow, ListCategory
+from eligibility.models.screening import ScreeningRun
+from prakerja.lib.digest import digest_bytes
+from prakerja.lib.identity import PROVINCE_CODES, clean_number, mask
+from registration.models import User
+
+logger = logging.getLogger(__name__)
+
+# Bytes read per chunk. Measured on 10M lines: the whole-chunk regex costs ~1 s of CPU at 64-256 KB and
+# several times more at 4 MB (the regex engine's backtracking stack outgrows the CPU cache).
+CHUNK_BYTES = 256 * 1024
+# pg_advisory_xact_lock(LOCK_NAMESPACE, n): n=0 serialises swaps and table releases; n=version id keeps
+# two deliveries of one load task from loading the same version at once.
+LOCK_NAMESPACE = 0x4C495354  # "LIST"
+# Session settings for the load's transaction (SET LOCAL): digests computed by parallel workers even
+# though the planner thinks hmac() is cheap; JIT compiling the expressions costs more than it saves here;
+# enough memory to build the index and (duplicates only) sort the digests without spilling.
+PG_LOAD_SETTINGS = {
+    "jit": "off",
+    "max_parallel_workers_per_gather": "2",
+    "parallel_setup_cost": "0",
+    "parallel_tuple_cost": "0",
+    "min_parallel_table_scan_size": "0",
+    "maintenance_work_mem": "1GB",
+    "work_mem": "256MB",
+}
+_ASCII_16_DIGITS = re.compile(r"[0-9]{16}")
+_TABLE_NAME = re.compile(r"exclusion_list_[0-9]+")
+
+
+class ListFileError(ValueError):
+    """A list file refused as a whole (no `nik` column, not UTF-8, empty, not a CSV file).
+
+    str() is a message for staff in their language. Nothing was stored."""
+
+
+def upload_dir() -> Path:
+    """Where uploaded list files wait for their task: under var/, never under the web root."""
+    return Path(getattr(settings, "EXCLUSION_LIST_UPLOAD_DIR", settings.VAR_DIR / "lists"))
+
+
+def max_upload_bytes() -> int:
+    return int(getattr(settings, "EXCLUSION_LIST_MAX_UPLOAD_MB", 512)) * 1024 * 1024
+
+
+# --- The file ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ListLayout:
+    """Where the fields are in a list file, as its header says."""
+
+    nik_index: int
+    kk_index: int | None
+    delimiter: str  # "," or ";" (spreadsheets set to Indonesian export CSV with semicolons)
+    data_offset: int  # byte offset of the first data line (after the header)
+    size: int
+
+
+def inspect_list_file(file: BinaryIO, *, category: str) -> ListLayout:
+    """Check a whole list file before anything is stored, and find its `nik` (and `kk`) columns.
+
+    Refuses (ListFileError) a binary file (a spreadsheet, a ZIP, a PDF), a file that is not UTF-8 text,
+    one without a `nik` column in its header line, and one with no data line. Reads the file once.
+    """
+    file.seek(0)
+    head = file.read(8192)
+    if not head.strip():
+        raise ListFileError(_("The file is empty."))
+    kind = filetype.guess(head)
+    if kind is not None or b"\x00" in head:
+        raise ListFileError(
+            _("This is not a CSV file (it looks like %(kind)s). Save the list as CSV (UTF-8) and upload it again.")
+            % {"kind": kind.extension.upper() if kind else _("a binary file")}
+        )
+    file.seek(0)
+    header = file.readline()
+    data_offset = file.tell()
+    try:
+        header_text = header.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _not_utf8(1) from None
+    delimiter = ";" if ";" in header_text and "," not in header_text else ","
+    try:
+        columns = [name.strip().lower() for name in next(csv.reader([header_text], delimiter=delimiter), [])]
+    except csv.Error:
+        columns = []
+    if "nik" not in columns:
+        raise ListFileError(
+            _("The first line of the file must be a header with a “nik” column; found: %(columns)s.")
+            % {"columns": ", ".join(f"“{name}”" for name in columns if name) or _("nothing")}
+        )
+    nik_index = columns.index("nik")
+    kk_index = columns.index("kk") if category == ListCategory.PRIOR_AWARDEE and "kk" in columns else None
+    # The whole file must be UTF-8: checked in one pass, so that a load never fails half-way for it.
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    has_data = False
+    line = 2
+    while chunk := file.read(CHUNK_BYTES):
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError as exc:
+            raise _not_utf8(line + chunk.count(b"\n", 0, exc.start)) from None
+        has_data = has_data or bool(chunk.strip(b" \t\r\n,;"))
+        line += chunk.count(b"\n")
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise _not_utf8(line) from None
+    if not has_data:
+        raise ListFileError(_("The file has a header but no rows: nothing to load."))
+    file.seek(0, os.SEEK_END)
+    return ListLayout(
+        nik_index=nik_index, kk_index=kk_index, delimiter=delimiter, data_offset=data_offset, size=file.tell()
+    )
+
+
+def _not_utf8(line: int) -> ListFileError:
+    return ListFileError(
+        _("The file is not UTF-8 text (first problem on line %(line)s). Save it as “CSV UTF-8” and try again.")
+        % {"line": line}
+    )
+
+
+def _check_number(raw: str) -> tuple[str, str | None]:
+    """(16 digits, None) or ("", problem) where problem is "empty", "format" or "province"."""
+    number = clean_number(raw)
+    if not number:
+        return "", "empty"
+    if not _ASCII_16_DIGITS.fullmatch(number):
+        return "", "format"
+    if number[:2] not in PROVINCE_CODES:
+        return "", "province"
+    return number, None
+
+
+class _LineReader:
+    """Streams the data lines of a list file as blocks of good lines, in the file's own column layout.
+
+    Bad lines are written to `bad_sink` as "line,reason" and counted; they never reach the database
+    as data. Line numbers are physical lines, the header being line 1 (one record per line).
+    """
+
+    def __init__(self, file: BinaryIO, layout: ListLayout, bad_sink: IO[str]):
+        self.file = file
+        self.layout = layout
+        self.bad_sink = bad_sink
+        self.lines = 0
+        self.good = 0
+        self.bad = 0
+        self.bytes_read = 0
+        self._width = max(layout.nik_index, layout.kk_index or 0) + 1
+        # A line that needs no parsing: plain fields (no quotes, no control characters), a valid NIK in
+        # its column, an empty or valid KK in its column. The whole chunk must match, in one C call.
+        province = b"(?:" + b"|".join(code.encode() for code in sorted(PROVINCE_CODES)) + b")"
+        number = province + b"[0-9]{14}"
+        sep = layout.delimiter.encode()
+        plain = b'[^' + sep + rb'"\n\x00-\x1f\x7f]*'
+        fields = []
+        for index in range(self._width):
+            if index == layout.nik_index:
+                fields.append(number)
+            elif index == layout.kk_index:
+                fields.append(b"(?:" + number + b")?")
+            else:
+                fields.append(plain)
+        line = sep.join(fields) + b"(?:" + sep + rb'[^"\n\x00-\x1f\x7f]*)?\n'
+        self._plain_chunk = re.compile(b"(?:" + line + b")*")
+
+    def blocks(self) -> Iterator[bytes]:
+        self.file.seek(self.layout.data_offset)
+        first_line = 2
+        while chunk := self.file.read(CHUNK_BYTES):
+            if not chunk.endswith(b"\n"):
+                chunk += self.file.readline()
+                if not chunk.endswith(b"\n"):
+                    chunk += b"\n"  # the last line has no line end
+            if b"\r" in chunk:
+                chunk = chunk.replace(b"\r\n", b"\n")
+            count = chunk.count(b"\n")
+            self.lines += count
+            if self._plain_chunk.fullmatch(chunk):
+                self.good += count
+            else:
+                chunk = self._parse(chunk, first_line)
+            first_line += count
+            self.bytes_read = self.file.tell() - self.layout.data_offset
+            if chunk:
+                yield chunk
+
+    def _parse(self, chunk: bytes, first_line: int) -> bytes:
+        """The slow path: each line through the csv module; good lines rewritten plainly, bad ones recorded."""
+        layout, out = self.layout, []
+        for offset, text in enumerate(chunk.decode("utf-8").split("\n")[:-1]):
+            try:
+                fields = next(csv.reader([text], delimiter=layout.delimiter), [])
+            except csv.Error:
+                fields = None
+            reason = None
+            if fields is None:
+                reason = BadRowReason.FORMAT
+            else:
+                raw = fields[layout.nik_index] if len(fields) > layout.nik_index else ""
+                nik, problem = _check_number(raw)
+                reason = problem
+                kk = ""
+                if not reason and layout.kk_index is not None and len(fields) > layout.kk_index:
+                    kk, problem = _check_number(fields[layout.kk_index])
+                    if problem and problem != "empty":
+                        reason = f"kk_{problem}"
+            if reason:
+                self.bad += 1
+                self.bad_sink.write(f"{first_line + offset},{reason}\n")
+                continue
+            cells = [""] * self._width
+            cells[layout.nik_index] = nik
+            if layout.kk_index is not None:
+                cells[layout.kk_index] = kk
+            out.append(layout.delimiter.join(cells))
+            self.good += 1
+        return ("\n".join(out) + "\n").encode() if out else b""
+
+
+class _BlockStream(io.RawIOBase):
+    """A file-like view of the reader's blocks, for psycopg2's copy_expert (which calls read())."""
+
+    def __init__(self, blocks: Iterator[bytes], on_block=None):
+        self._blocks = blocks
+        self._on_block = on_block
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        block = next(self._blocks, b"")
+        if self._on_block is not None:
+            self._on_block()
+        return block
+
+
+class _ProgressWriter:
+    """Writes a loading version's progress from a thread with its own connection, once a second.
+
+    The load runs in one transaction that nobody sees until it commits: progress must go through
+    another connection to be visible in the admin meanwhile.
+    """
+
+    def __init__(self, version_id: int, *, interval: float = 1.0):
+        self.version_id = version_id
+        self.interval = interval
+        self.value = 0
+        self._written = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"list-progress-{version_id}", daemon=True)
+
+    def __enter__(self) -> _ProgressWriter:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        from django.db import connection as thread_connection
+
+        try:
+            while True:
+                stopping = self._stop.wait(self.interval)
+                value = self.value
+                if stopping:
+                    break
+                if value != self._written:
+                    ExclusionList.objects.filter(pk=self.version_id, status=ExclusionList.Status.LOADING).update(
+                        progress=value
+                    )
+                    self._written = value
+        except Exception:  # progress is best effort: never let it break the load
+            logger.warning("Could not write the progress of exclusion list %s", self.version_id)
+        finally:
+            thread_connection.close()
+
+
+@dataclass
+class _Counts:
+    lines: int = 0
+    good: int = 0
+    bad: int = 0
+    rows: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def duplicates(self) -> int:
+        return self.good - self.rows
+
+
+# --- Loading -----------------------------------------------------------------------------------------
+
+def load_exclusion_list(
+    *, category: str, path_or_file: str | os.PathLike | BinaryIO, file_name: str, by: User | None
+) -> ExclusionList:
+    """Load a list file as the new active version of `category`, synchronously (the whole load).
+
+    Raises ListFileError, storing nothing, for a file refused as a whole; bad lines are counted and
+    recorded, never loaded. Any other failure leaves the version `failed` with its cause and re-raises.
+    Returns the version, with `timings` (seconds per phase) for the benchmark.
+    """
+    if category not in ListCategory.values:
+        raise ListFileError(_("Unknown list category “%(category)s”.") % {"category": category})
+    with _open(path_or_file) as file:
+        layout = inspect_list_file(file, category=category)
+        version = ExclusionList.objects.create(
+            category=category, file_name=file_name[:255], loaded_by=by, status=ExclusionList.Status.LOADING
+        )
+        _load_version(version, file, layout)
+    release_unused_list_tables()
+    version.refresh_from_db()
+    version.timings = getattr(version, "_timings", {})
+    return version
+
+
+def start_exclusion_load(*, category: str, upload: BinaryIO, file_name: str, by: User | None) -> ExclusionList:
+    """Check an uploaded list file, keep it under var/ (outside the web root) and enqueue its load.
+
+    Raises ListFileError, storing nothing, for a file refused as a whole. The task starts once this
+    transaction commits; the version shows its progress meanwhile.
+    """
+    from eligibility.list_tasks import load_exclusion_list_task
+
+    if category not in ListCategory.values:
+        raise ListFileError(_("Unknown list category “%(category)s”.") % {"category": category})
+    inspect_list_file(upload, category=category)
+    folder = upload_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{uuid.uuid4().hex}.csv"
+    upload.seek(0)
+    with open(target, "wb") as out:
+        shutil.copyfileobj(upload, out, CHUNK_BYTES)
+    os.chmod(target, 0o600)
+    with transaction.atomic():
+        version = ExclusionList.objects.create(
+            category=category, file_name=file_name[:255], loaded_by=by, source_path=str(target)
+        )
+        load_exclusion_list_task.delay_on_commit(version.pk)
+    return version
+
+
+def load_uploaded_version(*, version_id: int) -> ExclusionList | None:
+    """The Celery task's body: load a version started by start_exclusion_load. Safe to run twice.
+
+    A version that is no longer `loading` is left alone (a redelivered task after success or failure).
+    The uploaded file is deleted once the load has ended, either way.
+    """
+    version = ExclusionList.objects.filter(pk=version_id).first()
+    if version is None or version.status != ExclusionList.Status.LOADING:
+        return version
+    path = Path(version.source_path)
+    if not version.source_path or not path.exists():
+        ExclusionList.objects.filter(pk=version.pk, status=ExclusionList.Status.LOADING).update(
+            status=ExclusionList.Status.FAILED, error=_("The uploaded file is gone; upload it again.")
+        )
+        return ExclusionList.objects.get(pk=version.pk)
+    try:
+        with open(path, "rb") as file:
+            layout = inspect_list_file(file, category=version.category)
+            _load_version(version, file, layout)
+    except ListFileError as exc:
+        ExclusionList.objects.filter(pk=version.pk, status=ExclusionList.Status.LOADING).update(
+            status=ExclusionList.Status.FAILED, error=str(exc)
+        )
+    except Exception:
+        # Already recorded on the version and logged without file content; not re-raised, because a
+        # worker's traceback of a COPY error would quote a line of the file (a NIK).
+        pass
+    version.refresh_from_db()
+    if version.is_finished:
+        path.unlink(missing_ok=True)
+        ExclusionList.objects.filter(pk=version.pk).update(source_path="")
+        release_unused_list_tables()
+    version.refresh_from_db()
+    return version
+
+
+class _open:
+    """A path opened in binary mode, or an already open binary file left open."""
+
+    def __init__(self, path_or_file):
+        self._given = path_or_file
+        self._opened = None
+
+    def __enter__(self) -> BinaryIO:
+        if hasattr(self._given, "read"):
+            return self._given
+        path = Path(self._given)
+        if not path.is_file():
+            raise ListFileError(_("File not found: %(path)s") % {"path": path})
+        self._opened = open(path, "rb")
+        return self._opened
+
+    def __exit__(self, *exc) -> None:
+        if self._opened is not None:
+            self._opened.close()
+
+
+def _load_version(version: ExclusionList, file: BinaryIO, layout: ListLayout) -> None:
+    """Fill the version's table and swap it in, in one transaction; on failure mark it failed and re-raise."""
+    try:
+        with tempfile.TemporaryFile("w+", encoding="ascii", dir=settings.VAR_DIR) as bad_sink:
+            if connection.vendor == "postgresql":
+                with _ProgressWriter(version.pk) as progress, transaction.atomic():
+                    if not _try_lock_version(version.pk):
+                        logger.info("Exclusion list %s is being loaded by another worker", version.pk)
+                        return
+                    if not ExclusionList.objects.filter(pk=version.pk, status=ExclusionList.Status.LOADING).exists():
+                        return
+                    counts = _fill_postgresql(version, file, layout, bad_sink, progress)
+                    _save_bad_rows_postgresql(version, bad_sink)
+                    _swap(version, counts)
+            else:
+                with transaction.atomic():
+                    counts = _fill_sqlite(version, file, layout, bad_sink)
+                    _save_bad_rows_generic(version, bad_sink)
+                    _swap(version, counts)
+            version._timings = counts.timings
+    except ListFileError:
+        raise
+    except Exception as exc:
+        cause = _describe(exc)
+        # The log names the version and the error class, never a line of the file (it holds NIKs).
+        logger.error("Loading exclusion list %s failed: %s", version.pk, cause)
+        ExclusionList.objects.filter(pk=version.pk, status=ExclusionList.Status.LOADING).update(
+            status=ExclusionList.Status.FAILED, error=cause
+        )
+        raise
+
+
+def _describe(exc: Exception) -> str:
+    """A failure's cause without its context: PostgreSQL's COPY context quotes the offending line."""
+    diag = getattr(getattr(exc, "__cause__", None), "diag", None) or getattr(exc, "diag", None)
+    if diag is not None and diag.message_primary:
+        return f"{type(exc).__name__}: {diag.message_primary}"
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+
+
+def _try_lock_version(version_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, version_id])
+        return cursor.fetchone()[0]
+
+
+def _fill_postgresql(
+    version: ExclusionList, file: BinaryIO, layout: ListLayout, bad_sink: IO[str], progress: _ProgressWriter
+) -> _Counts:
+    qn = connection.ops.quote_name
+    stage, table = qn(f"exclusion_stage_{version.pk}"), qn(f"exclusion_list_{version.pk}")
+    key = settings.DIGEST_KEY
+    counts, clock = _Counts(), time.perf_counter()
+    reader = _LineReader(file, layout, bad_sink)
+
+    def on_block() -> None:
+        progress.value = min(60, int(60 * reader.bytes_read / max(layout.size, 1)))
+
+    # The digest, as prakerja.lib.digest computes it: HMAC-SHA256 of the 16 digits, first 128 bits, as uuid.
+    def digest_sql(column: int) -> str:
+        return f"encode(substring(hmac(split_part(raw, %s, {column}), %s, 'sha256') from 1 for 16), 'hex')::uuid"
+
+    nik_sql, params = digest_sql(layout.nik_index + 1), [layout.delimiter, key]
+    if layout.kk_index is None:
+        kk_sql = "NULL::uuid"
+    else:
+        kk_sql = (
+            f"CASE WHEN split_part(raw, %s, {layout.kk_index + 1}) = '' THEN NULL"
+            f" ELSE {digest_sql(layout.kk_index + 1)} END"
+        )
+        params += [layout.delimiter, layout.delimiter, key]
+    with connection.cursor() as cursor:
+        for name, value in PG_LOAD_SETTINGS.items():
+            cursor.execute(f"SET LOCAL {name} = '{value}'")
+        # Raw lines, only until the digests are computed: UNLOGGED, dropped in this same transaction.
+        cursor.execute(f"CREATE UNLOGGED TABLE {stage} (raw text)")
+        # CSV with a delimiter and a quote that never occur in what the reader passes on: one line, one value.
+        cursor.copy_expert(
+            f"COPY {stage} (raw) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')",
+            _BlockStream(reader.blocks(), on_block),
+        )
+        counts.lines, counts.good, counts.bad = reader.lines, reader.good, reader.bad
+        counts.timings["read_and_copy"] = time.perf_counter() - clock
+        cursor.execute(f"CREATE TABLE {table} AS SELECT {nik_sql} AS nik_digest, {kk_sql} AS kk_digest FROM {stage}", params)
+        cursor.execute(f"DROP TABLE {stage}")
+        progress.value = 80
+        counts.timings["digest"] = time.perf_counter() - clock - sum(counts.timings.values())
+        counts.rows = counts.good
+        try:
+            with transaction.atomic():  # a savepoint: duplicates make the unique index fail
+                cursor.execute(f"ALTER TABLE {table} ADD PRIMARY KEY (nik_digest)")
+        except IntegrityError:
+            # Duplicate NIKs: keep one row per digest (with a KK digest where any copy has one), then index.
+            deduped = qn(f"exclusion_list_{version.pk}_dedup")
+            cursor.execute(
+                f"CREATE TABLE {deduped} AS SELECT DISTINCT ON (nik_digest) nik_digest, kk_digest FROM {table}"
+                f" ORDER BY nik_digest, kk_digest NULLS LAST"
+            )
+            counts.rows = cursor.rowcount
+            cursor.execute(f"DROP TABLE {table}")
+            cursor.execute(f"ALTER TABLE {deduped} RENAME TO {table}")
+            cursor.execute(f"ALTER TABLE {table} ADD PRIMARY KEY (nik_digest)")
+        progress.value = 95
+        counts.timings["index"] = time.perf_counter() - clock - sum(counts.timings.values())
+        # The screening joins this table next: the planner must not believe it is empty.
+        cursor.execute(f"ANALYZE {table}")
+        counts.timings["analyze"] = time.perf_counter() - clock - sum(counts.timings.values())
+    return counts
+
+
+def _fill_sqlite(version: ExclusionList, file: BinaryIO, layout: ListLayout, bad_sink: IO[str]) -> _Counts:
+    """Development path: the same reader, digests computed in Python, plain inserts (small files)."""
+    qn = connection.ops.quote_name
+    table = qn(f"exclusion_list_{version.pk}")
+    counts, clock = _Counts(), time.perf_counter()
+    reader = _LineReader(file, layout, bad_sink)
+    key = settings.DIGEST_KEY.encode()
+    with connection.cursor() as cursor:
+        # char(32): lowercase hex without dashes, as Django stores a UUIDField on SQLite.
+        cursor.execute(f"CREATE TABLE {table} (nik_digest char(32) NOT NULL PRIMARY KEY, kk_digest char(32) NULL)")
+        for block in reader.blocks():
+            rows = []
+            for line in block.decode().split("\n")[:-1]:
+                fields = line.split(layout.delimiter)
+                kk = fields[layout.kk_index] if layout.kk_index is not None and len(fields) > layout.kk_index else ""
+                rows.append((
+                    digest_bytes(fields[layout.nik_index], key=key).hex(),
+                    digest_bytes(kk, key=key).hex() if kk else None,
+                ))
+            # A duplicate NIK counts once; a KK digest from any of its lines is kept.
+            cursor.executemany(
+                f"INSERT INTO {table} (nik_digest, kk_digest) VALUES (%s, %s) ON CONFLICT (nik_digest)"
+                f" DO UPDATE SET kk_digest = COALESCE({table}.kk_digest, excluded.kk_digest)",
+                rows,
+            )
+        cursor.execute(f"SELECT COUNT(*) FROM {table}")
+        counts.rows = cursor.fetchone()[0]
+    counts.lines, counts.good, counts.bad = reader.lines, reader.good, reader.bad
+    counts.timings["load"] = time.perf_counter() - clock
+    return counts
+
+
+def _save_bad_rows_postgresql(version: ExclusionList, bad_sink: IO[str]) -> None:
+    bad_sink.flush()
+    if not bad_sink.tell():
+        return
+    bad_sink.seek(0)
+    table = ExclusionListBadRow._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE exclusion_bad_stage (line bigint, reason text) ON COMMIT DROP")
+        cursor.copy_expert("COPY exclusion_bad_stage (line, reason) FROM STDIN WITH (FORMAT csv)", bad_sink)
+        cursor.execute(
+            f"INSERT INTO {table} (exclusion_list_id, line, reason) SELECT %s, line, reason FROM exclusion_bad_stage",
+            [version.pk],
+        )
+        cursor.execute("DROP TABLE exclusion_bad_stage")
+
+
+def _save_bad_rows_generic(version: ExclusionList, bad_sink: IO[str]) -> None:
+    bad_sink.flush()
+    bad_sink.seek(0)
+    batch = []
+    for row in csv.reader(bad_sink):
+        batch.append(ExclusionListBadRow(exclusion_list=version, line=int(row[0]), reason=row[1]))
+        if len(batch) >= 5000:
+            ExclusionListBadRow.objects.bulk_create(batch)
+            batch = []
+    ExclusionListBadRow.objects.bulk_create(batch)
+
+
+def _lock_swaps() -> None:
+    """Serialise swaps and table releases (PostgreSQL; SQLite serialises every writer anyway)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [LOCK_NAMESPACE])
+
+
+def _swap(version: ExclusionList, counts: _Counts) -> None:
+    """Make `version` the active list of its category; the previous active version becomes `replaced`.
+
+    Runs inside the load's transaction: readers see the old version or the new one, never both or none.
+    Locking the previous version's row (FOR UPDATE) waits for a screening that is snapshotting the
+    active versions (FOR SHARE) to commit, so that its run is visible before the old table can go.
+    """
+    _lock_swaps()
+    previous = list(
+        ExclusionList.objects.select_for_update()
+        .filter(category=version.category, status=ExclusionList.Status.ACTIVE)
+        .exclude(pk=version.pk)
+        .values_list("pk", flat=True)
+    )
+    ExclusionList.objects.filter(pk__in=previous).update(status=ExclusionList.Status.REPLACED)
+    ExclusionList.objects.filter(pk=version.pk).update(
+        status=ExclusionList.Status.ACTIVE,
+        activated_at=timezone.now(),
+        table_name=f"exclusion_list_{version.pk}",
+        line_count=counts.lines,
+        row_count=counts.rows,
+        duplicate_count=counts.duplicates,
+        bad_row_count=counts.bad,
+        progress=100,
+        error="",
+    )
+
+
+def release_unused_list_tables() -> list[str]:
+    """Drop the entries tables of replaced (or failed) versions that no running screening uses.
+
+    A running ScreeningRun names its versions in list_versions ([{"version_id": ...}, ...]); their
+    tables stay until the run is no longer running. Returns the names of the dropped tables.
+    """
+    dropped = []
+    with transaction.atomic():
+        _lock_swaps()
+        in_use = {
+            entry.get("version_id")
+            for versions in ScreeningRun.objects.filter(status=ScreeningRun.Status.RUNNING).values_list(
+                "list_versions", flat=True
+            )
+            for entry in (versions or [])
+            if isinstance(entry, dict)
+        }
+        candidates = (
+            ExclusionList.objects.select_for_update()
+            .filter(status__in=[ExclusionList.Status.REPLACED, ExclusionList.Status.FAILED])
+            .exclude(table_name="")
+            .exclude(pk__in=[pk for pk in in_use if isinstance(pk, int)])
+        )
+        with connection.cursor() as cursor:
+            for version in candidates:
+                if not _TABLE_NAME.fullmatch(version.table_name):
+                    continue
+                cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(version.table_name)}")
+                dropped.append(version.table_name)
+                ExclusionList.objects.filter(pk=version.pk).update(table_name="", released_at=timezone.now())
+    if dropped:
+        logger.info("Released exclusion list tables: %s", ", ".join(dropped))
+    return dropped
+
+
+# --- Look-up -----------------------------------------------------------------------------------------
+
+def is_nik_on_list(*, nik: str, category: str | None = None) -> list[ExclusionList]:
+    """The active versions (of `category`, or of every category) whose list holds this NIK.
+
+    The NIK is digested like an applicant's and never stored or logged. Raises ValueError for a NIK
+    that is not 16 digits with a valid province code.
+    """
+    number, problem = _check_number(nik)
+    if problem:
+        raise ValueError(problem)
+    digest = models.UUIDField().get_db_prep_value(uuid.UUID(bytes=digest_bytes(number)), connection)
+    versions = ExclusionList.objects.active().select_related("loaded_by").order_by("category")
+    if category:
+        versions = versions.filter(category=category)
+    found = []
+    with connection.cursor() as cursor:
+        for version in versions:
+            if not _TABLE_NAME.fullmatch(version.table_name):
+                continue
+            cursor.execute(
+                f"SELECT 1 FROM {connection.ops.quote_name(version.table_name)} WHERE nik_digest = %s", [digest]
+            )
+            if cursor.fetchone():
+                found.append(version)
+    return found
+
+
+def masked(nik: str) -> str:
+    """The NIK as staff pages may show it."""
+    return mask(clean_number(nik))

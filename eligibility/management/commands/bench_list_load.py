@@ -1,0 +1,124 @@
+"""Benchmark: load a 10,000,000-row list file through the real service, beside a bare COPY + index.
+
+Targets (issue #3): the whole load (validated, digested, indexed, swapped in) under 60 s, and at least a
+quarter of the throughput of the reference, measured in the same run: a raw COPY of the same NIKs into
+a bare table (`nik bigint`, the cheapest column for 16 digits) followed by CREATE INDEX.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from eligibility.lists import load_exclusion_list, release_unused_list_tables
+from eligibility.models.lists import ListCategory
+from prakerja.lib.identity import PROVINCE_CODES
+
+TARGET_SECONDS = 60.0
+TARGET_RATIO = 0.25
+REFERENCE_TABLE = "bench_list_reference"
+
+# Distinct, valid, random-looking NIKs without a Python loop: row i maps to y = (i * P + Q) mod M, a
+# bijection on [0, M) since P is prime to M, and y's mixed-radix digits are the NIK's fields
+# (province, regency, district, day with women's +40, month, year, serial).
+_RADICES = [len(PROVINCE_CODES), 99, 99, 56, 12, 100, 9999]
+_DIVISORS = [1]
+for _radix in _RADICES:
+    _DIVISORS.append(_DIVISORS[-1] * _radix)
+_MODULUS = _DIVISORS.pop()
+
+
+def _digit(n: int) -> str:
+    """The n-th mixed-radix digit of y, in SQL."""
+    return f"(y / {_DIVISORS[n]} % {_RADICES[n]})"
+
+
+_GENERATE_SQL = f"""
+COPY (
+  SELECT (ARRAY[{", ".join(f"'{code}'" for code in sorted(PROVINCE_CODES))}])[1 + {_digit(0)}]
+      || lpad((1 + {_digit(1)})::text, 2, '0')
+      || lpad((1 + {_digit(2)})::text, 2, '0')
+      || lpad((CASE WHEN {_digit(3)} < 28 THEN 1 + {_digit(3)} ELSE 13 + {_digit(3)} END)::text, 2, '0')
+      || lpad((1 + {_digit(4)})::text, 2, '0')
+      || lpad({_digit(5)}::text, 2, '0')
+      || lpad((1 + {_digit(6)})::text, 4, '0')
+  FROM (SELECT (i * 1000000007 + 424242) % {_MODULUS} AS y FROM generate_series(1::bigint, {{rows}}) AS i) AS s
+) TO STDOUT
+"""
+
+
+class Command(BaseCommand):
+    help = "Benchmark loading an exclusion list (PostgreSQL): the service beside a bare COPY + CREATE INDEX."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--rows", type=int, default=10_000_000, help="rows in the generated file (10,000,000)")
+        parser.add_argument("--category", default=ListCategory.BSU, choices=ListCategory.values,
+                            help="the category the benchmark file is loaded as, in the benchmark database")
+
+    def handle(self, *args, rows: int, category: str, **options) -> None:
+        if connection.vendor != "postgresql":
+            raise CommandError("bench_list_load needs PostgreSQL: set DATABASE_URL (make bench does).")
+        call_command("migrate", interactive=False, verbosity=0)
+        path = self._file(rows)
+        self.stdout.write(f"file: {path} ({path.stat().st_size / 1e6:,.0f} MB, {rows:,} rows)")
+
+        reference = self._reference(path)
+        self.stdout.write(f"reference (COPY into a bare `nik bigint` table + CREATE INDEX): {reference:7.2f} s"
+                          f"  {rows / reference:12,.0f} rows/s")
+
+        started = time.perf_counter()
+        version = load_exclusion_list(category=category, path_or_file=path, file_name=path.name, by=None)
+        elapsed = time.perf_counter() - started
+        phases = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in version.timings.items())
+        self.stdout.write(f"service (validate, digest, index, swap in):                  {elapsed:7.2f} s"
+                          f"  {rows / elapsed:12,.0f} rows/s")
+        self.stdout.write(f"  phases: {phases}")
+        self.stdout.write(f"  loaded {version.row_count:,} rows, {version.duplicate_count:,} duplicates, "
+                          f"{version.bad_row_count:,} bad rows as {version} ({version.status})")
+        ratio = reference / elapsed
+        self.stdout.write(f"throughput ratio (service / reference): {ratio:.2f}")
+        met_time, met_ratio = elapsed < TARGET_SECONDS, ratio >= TARGET_RATIO
+        self.stdout.write(
+            (self.style.SUCCESS if met_time else self.style.ERROR)(
+                f"target under {TARGET_SECONDS:.0f} s: {'met' if met_time else 'NOT met'}"
+                + ("" if rows == 10_000_000 else f" (for {rows:,} rows; the target is for 10,000,000)")
+            )
+        )
+        self.stdout.write(
+            (self.style.SUCCESS if met_ratio else self.style.ERROR)(
+                f"target ratio >= {TARGET_RATIO}: {'met' if met_ratio else 'NOT met'}"
+            )
+        )
+        release_unused_list_tables()
+
+    def _file(self, rows: int) -> Path:
+        """The benchmark file, generated once and cached under var/bench/."""
+        folder = Path(settings.VAR_DIR) / "bench"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"exclusion_list_{rows}.csv"
+        if path.exists():
+            return path
+        started = time.perf_counter()
+        partial = path.with_suffix(".partial")
+        with open(partial, "wb") as out, connection.cursor() as cursor:
+            out.write(b"nik\n")
+            cursor.copy_expert(_GENERATE_SQL.format(rows=int(rows)), out)
+        partial.rename(path)
+        self.stdout.write(f"generated {rows:,} distinct valid NIKs in {time.perf_counter() - started:.1f} s")
+        return path
+
+    def _reference(self, path: Path) -> float:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {REFERENCE_TABLE}")
+            cursor.execute(f"CREATE TABLE {REFERENCE_TABLE} (nik bigint)")
+            started = time.perf_counter()
+            with open(path, "rb") as file:
+                cursor.copy_expert(f"COPY {REFERENCE_TABLE} (nik) FROM STDIN WITH (FORMAT csv, HEADER true)", file, 1 << 20)
+            cursor.execute(f"CREATE INDEX {REFERENCE_TABLE}_nik ON {REFERENCE_TABLE} (nik)")
+            elapsed = time.perf_counter() - started
+            cursor.execute(f"DROP TABLE {REFERENCE_TABLE}")
+        return elapsed

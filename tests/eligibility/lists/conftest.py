@@ -1,0 +1,70 @@
+"""Fixtures for the exclusion-list tests: CSV files written to tmp_path, digests, table helpers."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.db import connection, models
+
+from prakerja.lib.digest import keyed_digest
+
+# Valid NIKs (province 32 Jawa Barat, 35 Jawa Timur, 73 Sulawesi Selatan, 11 Aceh).
+NIK_A = "3201014112900001"  # the `applicant` persona's NIK
+NIK_B = "3578010505950002"  # the `other_applicant` persona's NIK
+NIK_C = "7371011203880003"
+NIK_D = "1101015507990004"
+KK_A = "3201010101200001"
+
+
+@pytest.fixture
+def write_csv(tmp_path):
+    """write_csv("nik\\n...") -> Path; bytes are written as given."""
+    counter = iter(range(1000))
+
+    def write(content: str | bytes, name: str | None = None) -> Path:
+        path = tmp_path / (name or f"list-{next(counter)}.csv")
+        path.write_bytes(content.encode() if isinstance(content, str) else content)
+        return path
+
+    return write
+
+
+def digest_param(number: str):
+    """A digest as the database stores a UUIDField: uuid on PostgreSQL, 32 hex characters on SQLite."""
+    return models.UUIDField().get_db_prep_value(keyed_digest(number), connection)
+
+
+def table_exists(name: str) -> bool:
+    return name in connection.introspection.table_names()
+
+
+def table_rows(name: str) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT nik_digest, kk_digest FROM {connection.ops.quote_name(name)} ORDER BY nik_digest")
+        return cursor.fetchall()
+
+
+def on_table(name: str, number: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {connection.ops.quote_name(name)} WHERE nik_digest = %s", [digest_param(number)])
+        return cursor.fetchone() is not None
+
+
+def list_tables() -> set[str]:
+    return {name for name in connection.introspection.table_names() if name.startswith("exclusion_")}
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are asserted in English; the Indonesian catalog is checked by tests/test_translations.py."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
