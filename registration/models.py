@@ -83,6 +83,10 @@ class Applicant(models.Model):
     class Meta:
         verbose_name = _("applicant")
         verbose_name_plural = _("applicants")
+        permissions = [
+            # UU 27/2022: NIK, KK and phone are shown masked in the admin unless staff hold this.
+            ("view_full_nik", _("Can see whole NIK, KK and phone numbers")),
+        ]
         indexes = [models.Index(fields=["kk"], name="applicant_kk_idx")]
         constraints = [
             models.CheckConstraint(condition=models.Q(nik__regex=r"^[0-9]{16}$"), name="applicant_nik_16_digits"),
@@ -107,6 +111,12 @@ class Applicant(models.Model):
 
     def age_on(self, day: dt.date) -> int:
         return age_on(self.birth_date, day)
+
+    @property
+    def is_complete(self) -> bool:
+        """Every field is filled and the declaration of not being in formal education is ticked."""
+        return bool(self.nik and self.kk and self.full_name and self.birth_date and self.phone
+                    and self.not_in_formal_education)
 
 
 class WaveQuerySet(models.QuerySet):

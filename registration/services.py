@@ -1,14 +1,45 @@
-"""Workflows of the registration app: each is one transaction, with keyword-only arguments."""
+"""Workflows of the registration app: each is one transaction, with keyword-only arguments.
+
+Accounts (sign up, e-mail verification), the applicant's profile, joining a wave, and publishing a wave.
+The rules are in ../shared/DOMAIN.md; views call these and only word the outcome.
+"""
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import secrets
+from zoneinfo import ZoneInfo
 
-from django.db import transaction
-from django.utils import timezone
+from django.conf import settings
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import IntegrityError, connection, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from registration.models import User, Wave
+from prakerja.lib.digest import keyed_digest
+from prakerja.lib.identity import age_on
+from registration.models import Applicant, Registration, User, Wave
 
+logger = logging.getLogger(__name__)
+
+ADULT_AGE = 18
+WIB = ZoneInfo("Asia/Jakarta")  # deadlines are announced and shown in WIB whatever the server's zone
+_VERIFY_SALT = "registration.verify-email"
+
+
+def _wib(moment: dt.datetime) -> str:
+    """A moment as people read it on the page: day, month, year and time in WIB (Asia/Jakarta)."""
+    return formats.date_format(timezone.localtime(moment, WIB), "j F Y H:i") + " WIB"
+
+
+def _digest_or_none(value: str | None):
+    return keyed_digest(value) if value else None
+
+
+# --- Waves (staff) ------------------------------------------------------------------------------------
 
 class WaveError(Exception):
     """A refused change to a wave; str() is a message for staff in their language."""
@@ -45,3 +76,301 @@ def open_wave(*, wave: Wave, by: User | None) -> Wave:
         wave.opened_at = timezone.now()
         wave.save(update_fields=["seed", "seed_commitment", "status", "opened_at"])
     return wave
+
+
+# --- Accounts -----------------------------------------------------------------------------------------
+
+class EmailTaken(Exception):
+    """Another account already uses this e-mail address (whatever its case)."""
+
+
+class VerificationFailed(Exception):
+    """A verification link that cannot be used; `code` is "expired" or "invalid"."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def sign_up(
+    *, email: str, password: str, ip: str | None, user_agent: str | None, base_url: str | None = None
+) -> User:
+    """Create an unverified account and send it the verification e-mail.
+
+    Only keyed digests of the client's IP address and user agent are kept (joki signals for reports).
+    The case-insensitive unique constraint on e-mail is the final guard when two sign-ups race for one
+    address: the loser gets EmailTaken.
+    """
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email,
+                password=password,
+                signup_ip_digest=_digest_or_none(ip),
+                signup_user_agent_digest=_digest_or_none(user_agent),
+            )
+    except IntegrityError:
+        raise EmailTaken(email) from None
+    send_verification_email(user=user, base_url=base_url)
+    return user
+
+
+def make_verification_token(user: User) -> str:
+    """A signed, timestamped token naming the account and the address it verifies (a changed address
+    invalidates older links)."""
+    return signing.dumps({"user": user.pk, "email": user.email}, salt=_VERIFY_SALT)
+
+
+def send_verification_email(*, user: User, base_url: str | None = None) -> bool:
+    """Send the verification link in the current language. Returns False when the mail server refused:
+    the account stays and the applicant can ask for a new link.
+
+    `base_url` is the site as the applicant's request reached it (views pass it); without a request,
+    settings.SITE_URL.
+    """
+    path = reverse("registration:verify_email", kwargs={"token": make_verification_token(user)})
+    context = {
+        "user": user,
+        "link": (base_url or settings.SITE_URL).rstrip("/") + path,
+        "valid_days": settings.EMAIL_VERIFICATION_MAX_AGE // 86400,
+        "official_url": settings.OFFICIAL_SITE_URL,
+    }
+    subject = render_to_string("registration/emails/verify_subject.txt", context).strip()
+    body = render_to_string("registration/emails/verify_body.txt", context)
+    try:
+        send_mail(subject, body, None, [user.email])
+    except Exception:  # the mail server is down: keep the account, the page offers a resend
+        logger.exception("Could not send the verification e-mail to account %s", user.pk)
+        return False
+    return True
+
+
+def resend_verification(*, email: str, base_url: str | None = None) -> None:
+    """Send a fresh link when an unverified account has this address; silently nothing otherwise."""
+    user = User.objects.filter(email__iexact=email.strip(), email_verified_at__isnull=True, is_active=True).first()
+    if user is not None:
+        send_verification_email(user=user, base_url=base_url)
+
+
+def verify_email(*, token: str) -> User:
+    """Mark the account named by a verification link as verified. Idempotent; raises VerificationFailed."""
+    try:
+        data = signing.loads(token, salt=_VERIFY_SALT, max_age=settings.EMAIL_VERIFICATION_MAX_AGE)
+    except signing.SignatureExpired:
+        raise VerificationFailed("expired") from None
+    except signing.BadSignature:
+        raise VerificationFailed("invalid") from None
+    if not isinstance(data, dict):
+        raise VerificationFailed("invalid")
+    user = User.objects.filter(pk=data.get("user"), email=data.get("email"), is_active=True).first()
+    if user is None:
+        raise VerificationFailed("invalid")
+    if user.email_verified_at is None:
+        # Conditional update: two clicks at once verify once and keep the first time.
+        User.objects.filter(pk=user.pk, email_verified_at__isnull=True).update(email_verified_at=timezone.now())
+        user.refresh_from_db(fields=["email_verified_at"])
+    return user
+
+
+# --- Profile ------------------------------------------------------------------------------------------
+
+class ProfileConflict(Exception):
+    """The NIK or phone number belongs to another account. `field` names which ("nik", "phone"), or is
+    None when the clash cannot be told (a retry is then the answer). Never says whose."""
+
+    def __init__(self, field: str | None):
+        super().__init__(field)
+        self.field = field
+
+
+# Once an applicant has joined a wave, the registration's digests and its screening were computed from
+# these: they cannot change afterwards (a wrong NIK needs a complaint to PMO, not an edit).
+LOCKED_AFTER_JOINING = ("nik", "kk", "birth_date")
+
+
+def profile_is_locked(applicant: Applicant | None) -> bool:
+    return applicant is not None and applicant.registrations.exists()
+
+
+def save_profile(
+    *, user: User, nik: str, kk: str, full_name: str, birth_date: dt.date, phone: str,
+    not_in_formal_education: bool,
+) -> Applicant:
+    """Create or update the user's applicant profile with already validated values.
+
+    NIK, KK and birth date are kept as stored once the applicant has a registration. The unique
+    constraints on NIK and phone are the final guard against two accounts claiming one NIK at the same
+    moment: the loser gets ProfileConflict and nothing stored is overwritten.
+    """
+    values = {"nik": nik, "kk": kk, "full_name": full_name, "birth_date": birth_date, "phone": phone,
+              "not_in_formal_education": not_in_formal_education}
+    try:
+        with transaction.atomic():
+            # Row lock: a join running now either sees the old NIK and writes its digest first, or
+            # waits for this edit (join_wave holds the same row FOR SHARE).
+            applicant = Applicant.objects.select_for_update().filter(user=user).first()
+            if applicant is None:
+                applicant = Applicant(user=user, **values)
+                applicant.save(force_insert=True)
+                return applicant
+            locked = profile_is_locked(applicant)
+            for field, value in values.items():
+                if not (locked and field in LOCKED_AFTER_JOINING):
+                    setattr(applicant, field, value)
+            applicant.save()
+            return applicant
+    except IntegrityError:
+        raise ProfileConflict(_conflicting_field(user=user, nik=nik, phone=phone)) from None
+
+
+def _conflicting_field(*, user: User, nik: str, phone: str) -> str | None:
+    others = Applicant.objects.exclude(user=user)
+    if others.filter(nik=nik).exists():
+        return "nik"
+    if others.filter(phone=phone).exists():
+        return "phone"
+    return None
+
+
+# --- Joining a wave -----------------------------------------------------------------------------------
+
+class JoinRefused(Exception):
+    """Joining a wave was refused. `code` is stable (tests, templates), str() is the message in the
+    current language. For "already_registered", `registration` is the existing row."""
+
+    ALREADY_REGISTERED = "already_registered"
+    CLOSED = "closed"
+    NOT_OPEN = "not_open"
+    EMAIL_UNVERIFIED = "email_unverified"
+    PROFILE_INCOMPLETE = "profile_incomplete"
+    TOO_YOUNG = "too_young"
+    PRIOR_RECIPIENT = "prior_recipient"
+
+    def __init__(self, code: str, message: str, *, registration: Registration | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.registration = registration
+
+
+def check_can_join(
+    *, user: User, applicant: Applicant | None, wave: Wave, now: dt.datetime, prior_recipient: bool
+) -> None:
+    """Raise JoinRefused with the first reason `user` may not join `wave` at `now`; no queries.
+
+    Shared by join_wave (inside its transaction, with facts read under lock) and the dashboard (which
+    shows the reason beside the button).
+    """
+    if wave.status == Wave.Status.DRAFT or (wave.status == Wave.Status.OPEN and now < wave.opens_at):
+        raise JoinRefused(
+            JoinRefused.NOT_OPEN,
+            _("Registration for wave %(number)s opens on %(opens)s.")
+            % {"number": wave.number, "opens": _wib(wave.opens_at)},
+        )
+    if not wave.is_accepting(now):
+        raise JoinRefused(
+            JoinRefused.CLOSED,
+            _("Registration for wave %(number)s is closed.") % {"number": wave.number},
+        )
+    if not user.is_verified:
+        raise JoinRefused(
+            JoinRefused.EMAIL_UNVERIFIED,
+            _("Verify your e-mail address first: open the link we sent to %(email)s.") % {"email": user.email},
+        )
+    if applicant is None or not applicant.is_complete:
+        raise JoinRefused(
+            JoinRefused.PROFILE_INCOMPLETE,
+            _("Complete your profile first: NIK, KK number, name, birth date, phone and the declaration."),
+        )
+    today = timezone.localdate(now, WIB)  # "aged 18 on the day of joining", a day in Indonesia
+    if age_on(applicant.birth_date, today) < ADULT_AGE:
+        birthday = _eighteenth_birthday(applicant.birth_date)
+        raise JoinRefused(
+            JoinRefused.TOO_YOUNG,
+            _("You must be 18 or older on the day you join. You turn 18 on %(date)s.")
+            % {"date": formats.date_format(birthday, "j F Y")},
+        )
+    if prior_recipient:
+        raise JoinRefused(
+            JoinRefused.PRIOR_RECIPIENT,
+            _("You already became a Kartu Prakerja recipient in an earlier wave: recipients cannot join again."),
+        )
+
+
+def _eighteenth_birthday(birth_date: dt.date) -> dt.date:
+    try:
+        return birth_date.replace(year=birth_date.year + ADULT_AGE)
+    except ValueError:  # born on 29 February
+        return dt.date(birth_date.year + ADULT_AGE, 3, 1)
+
+
+def is_prior_recipient(applicant: Applicant) -> bool:
+    """Selected in an earlier wave of this system (the 2020 list is checked by screening)."""
+    from eligibility.models import ScreeningResult
+
+    return ScreeningResult.objects.filter(registration__applicant=applicant, selected=True).exists()
+
+
+def _lock_for_share(table: str, column: str, pk: int) -> None:
+    """Take a share lock on one row (PostgreSQL), so that a FOR UPDATE on it waits for us and we wait
+    for it. Shared locks do not block each other. SQLite needs none: IMMEDIATE transactions already
+    hold the database write lock (settings: transaction_mode)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {column} FROM {table} WHERE {column} = %s FOR SHARE", [pk])
+
+
+def join_wave(*, applicant: Applicant, wave: Wave, ip: str | None, user_agent: str | None) -> Registration:
+    """Register `applicant` in `wave` ("Gabung Gelombang") and return the new registration.
+
+    Raises JoinRefused: with code "already_registered" (and the existing registration) on a second
+    try, or with the reason it is refused. Every condition is checked inside the transaction that
+    writes the row, after locking:
+    - the wave row FOR SHARE: close_wave takes it FOR UPDATE before setting status=closed, so a close
+      waits for the joins in flight (each is then screened) and a join that waited for a close sees
+      status closed. Joins do not block each other at the deadline surge.
+    - the applicant row FOR SHARE: a profile edit (FOR UPDATE) cannot change the NIK under us, so the
+      digests written here are those of the stored NIK.
+    The unique constraint registration_once_per_wave closes the race between two joins of one
+    applicant: the loser's insert fails inside a savepoint and it reports the winner's row.
+    """
+    with transaction.atomic():
+        _lock_for_share("registration_wave", "id", wave.pk)
+        _lock_for_share("registration_applicant", "user_id", applicant.pk)
+        now = timezone.now()  # after the locks: a join that waited for a close sees the close
+        wave = Wave.objects.get(pk=wave.pk)
+        applicant = Applicant.objects.select_related("user").get(pk=applicant.pk)
+        existing = Registration.objects.filter(wave=wave, applicant=applicant).first()
+        if existing is not None:
+            raise _already_registered(existing, wave)
+        check_can_join(
+            user=applicant.user, applicant=applicant, wave=wave, now=now,
+            prior_recipient=is_prior_recipient(applicant),
+        )
+        try:
+            with transaction.atomic():  # a savepoint: the outer transaction survives a lost race
+                return Registration.objects.create(
+                    wave=wave,
+                    applicant=applicant,
+                    registered_at=now,
+                    nik_digest=keyed_digest(applicant.nik),
+                    kk_digest=keyed_digest(applicant.kk),
+                    ip_digest=_digest_or_none(ip),
+                    user_agent_digest=_digest_or_none(user_agent),
+                    seconds_since_signup=max(0, int((now - applicant.user.date_joined).total_seconds())),
+                )
+        except IntegrityError:
+            # Another try of the same applicant committed first (READ COMMITTED: now visible).
+            existing = Registration.objects.filter(wave=wave, applicant=applicant).first()
+            if existing is None:
+                raise
+    raise _already_registered(existing, wave)
+
+
+def _already_registered(registration: Registration, wave: Wave) -> JoinRefused:
+    return JoinRefused(
+        JoinRefused.ALREADY_REGISTERED,
+        _("You already joined wave %(number)s on %(date)s.")
+        % {"number": wave.number, "date": _wib(registration.registered_at)},
+        registration=registration,
+    )

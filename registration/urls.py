@@ -1,15 +1,25 @@
-# Routes of the applicant's path; the views are filled in by the foundation issue (#2).
+# Routes of the applicant's path (issue #2). Paths are Indonesian; names are what templates use.
 from django.contrib.auth import views as auth_views
 from django.urls import path
-from django.views.generic import TemplateView
+
+from registration import views
 
 app_name = "registration"
-_todo = TemplateView.as_view(template_name="base.html")
 urlpatterns = [
-    path("", _todo, name="landing"),
-    path("daftar/", _todo, name="signup"),
-    path("masuk/", auth_views.LoginView.as_view(), name="login"),
-    path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
-    path("profil/", _todo, name="profile"),
-    path("dasbor/", _todo, name="dashboard"),
+    path("", views.landing, name="landing"),
+    path("gelombang/<int:number>/", views.wave_detail, name="wave"),
+    path("gelombang/<int:number>/gabung/", views.join, name="join"),
+    path("daftar/", views.signup, name="signup"),
+    path("daftar/cek-email/", views.signup_done, name="signup_done"),
+    # Before verifikasi/<token>/: "kirim-ulang" would otherwise be read as a token.
+    path("verifikasi/kirim-ulang/", views.resend_verification, name="resend_verification"),
+    path("verifikasi/<str:token>/", views.verify_email, name="verify_email"),
+    path("masuk/", views.LoginView.as_view(), name="login"),
+    path("keluar/", auth_views.LogoutView.as_view(), name="logout"),  # POST only (Django 5+)
+    path("lupa-sandi/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("lupa-sandi/terkirim/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("atur-sandi/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("atur-sandi/selesai/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("profil/", views.profile, name="profile"),
+    path("dasbor/", views.dashboard, name="dashboard"),
 ]

@@ -2,7 +2,6 @@ import datetime as dt
 import hashlib
 
 import pytest
-from django.utils import timezone
 
 from registration.models import Wave
 from registration.services import WaveError, open_wave

@@ -1,0 +1,203 @@
+"""Admin for accounts, applicants and registrations. Waves are in eligibility/admin_screening.py.
+
+Personal data (UU 27/2022): NIK, KK and phone are shown masked unless the staff member holds
+registration.view_full_nik. Applicants and registrations are read-only here: they change only through
+the applicant's own pages and the services.
+"""
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from prakerja.lib.identity import PROVINCE_CODES, clean_number
+from registration.models import Applicant, Registration, User
+
+FULL_NIK_PERMISSION = "registration.view_full_nik"
+
+
+def _sees_full_numbers(request: HttpRequest) -> bool:
+    return request.user.has_perm(FULL_NIK_PERMISSION)
+
+
+def _mask_phone(phone: str) -> str:
+    return phone[:6] + "*" * max(0, len(phone) - 9) + phone[-3:] if phone else ""
+
+
+class VerifiedFilter(admin.SimpleListFilter):
+    title = _("e-mail verified")
+    parameter_name = "verified"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(email_verified_at__isnull=self.value() == "no")
+        return queryset
+
+
+class AccountCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email",)
+
+
+class AccountChangeForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class AccountAdmin(UserAdmin):
+    form = AccountChangeForm
+    add_form = AccountCreationForm
+    list_display = ["email", "verified", "is_staff", "is_active", "date_joined", "last_login"]
+    list_filter = [VerifiedFilter, "is_staff", "is_superuser", "is_active", "groups"]
+    search_fields = ["email"]
+    ordering = ["email"]
+    readonly_fields = ["date_joined", "last_login"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Verification"), {"fields": ["email_verified_at"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "usable_password", "password1", "password2"]}),
+    ]
+
+    @admin.display(description=_("verified"), boolean=True, ordering="email_verified_at")
+    def verified(self, obj: User) -> bool:
+        return obj.is_verified
+
+
+class ProvinceFilter(admin.SimpleListFilter):
+    """Province = the first two digits of the NIK (DOMAIN.md)."""
+
+    title = _("province")
+    parameter_name = "province"
+
+    def lookups(self, request, model_admin):
+        return sorted(PROVINCE_CODES.items(), key=lambda item: item[1])
+
+    def queryset(self, request, queryset):
+        if self.value() in PROVINCE_CODES:
+            return queryset.filter(**{f"{self.nik_field}__startswith": self.value()})
+        return queryset
+
+    nik_field = "nik"
+
+
+class _PersonalDataMixin:
+    """Masks NIK, KK, birth date and phone for staff without view_full_nik.
+
+    The admin is one shared instance serving every request, so the choice is made per request in
+    get_list_display/get_fields (never stored on self): columns named in `full_columns` are swapped for
+    their masked counterparts.
+    """
+
+    full_columns: dict[str, str] = {}  # full column -> masked column
+
+    def _for(self, request: HttpRequest, names) -> list[str]:
+        if _sees_full_numbers(request):
+            return list(names)
+        return [self.full_columns.get(name, name) for name in names]
+
+    def get_list_display(self, request):
+        return self._for(request, super().get_list_display(request))
+
+    def get_fields(self, request, obj=None):
+        return self._for(request, super().get_fields(request, obj))
+
+    def get_search_results(self, request, queryset, search_term):
+        # "3201 0112 9000 0001" or "3201.0112..." finds the NIK 3201011290000001.
+        digits = clean_number(search_term)
+        if digits.isdigit() and len(digits) == 16:
+            search_term = digits
+        return super().get_search_results(request, queryset, search_term)
+
+    # Read-only: applicants change their own data; registrations are written by join_wave only.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Applicant)
+class ApplicantAdmin(_PersonalDataMixin, admin.ModelAdmin):
+    list_display = ["full_name", "nik", "kk", "phone", "email", "province_name", "created_at"]
+    full_columns = {"nik": "nik_masked", "kk": "kk_masked", "phone": "phone_masked", "birth_date": "birth_date_masked"}
+    list_filter = [ProvinceFilter, "not_in_formal_education", "created_at"]
+    search_fields = ["=nik", "user__email"]
+    search_help_text = _("Search by the whole NIK (exact) or by e-mail address.")
+    list_select_related = ["user"]
+    ordering = ["-created_at"]
+    date_hierarchy = "created_at"
+    fields = ["email", "full_name", "nik", "kk", "birth_date", "phone", "not_in_formal_education",
+              "created_at", "updated_at"]
+    readonly_fields = [*fields, *full_columns.values()]
+
+    @admin.display(description=_("e-mail address"), ordering="user__email")
+    def email(self, obj: Applicant) -> str:
+        return obj.user.email
+
+    @admin.display(description=_("province"))
+    def province_name(self, obj: Applicant) -> str:
+        return obj.province
+
+    @admin.display(description=_("NIK"), ordering="nik")
+    def nik_masked(self, obj: Applicant) -> str:
+        return obj.masked_nik
+
+    @admin.display(description=_("KK"))
+    def kk_masked(self, obj: Applicant) -> str:
+        return obj.masked_kk
+
+    @admin.display(description=_("mobile phone"))
+    def phone_masked(self, obj: Applicant) -> str:
+        return _mask_phone(obj.phone)
+
+    @admin.display(description=_("birth date"))
+    def birth_date_masked(self, obj: Applicant) -> str:
+        return "**-**-" + str(obj.birth_date.year)  # the full date is inside the NIK
+
+
+class RegistrationProvinceFilter(ProvinceFilter):
+    nik_field = "applicant__nik"
+
+
+@admin.register(Registration)
+class RegistrationAdmin(_PersonalDataMixin, admin.ModelAdmin):
+    list_display = ["id", "wave", "applicant_name", "nik", "email", "registered_at", "seconds_since_signup"]
+    full_columns = {"nik": "nik_masked"}
+    list_filter = ["wave", RegistrationProvinceFilter]
+    search_fields = ["=applicant__nik", "applicant__user__email"]
+    search_help_text = _("Search by the applicant's whole NIK (exact) or e-mail address.")
+    list_select_related = ["wave", "applicant", "applicant__user"]
+    ordering = ["-registered_at"]
+    fields = ["wave", "applicant_name", "nik", "email", "registered_at", "seconds_since_signup"]
+    readonly_fields = [*fields, "nik_masked"]
+
+    @admin.display(description=_("applicant"), ordering="applicant__full_name")
+    def applicant_name(self, obj: Registration) -> str:
+        return obj.applicant.full_name
+
+    @admin.display(description=_("NIK"), ordering="applicant__nik")
+    def nik(self, obj: Registration) -> str:
+        return obj.applicant.nik
+
+    @admin.display(description=_("NIK"), ordering="applicant__nik")
+    def nik_masked(self, obj: Registration) -> str:
+        return obj.applicant.masked_nik
+
+    @admin.display(description=_("e-mail address"), ordering="applicant__user__email")
+    def email(self, obj: Registration) -> str:
+        return obj.applicant.user.email

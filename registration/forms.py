@@ -1,0 +1,171 @@
+"""Forms of the applicant's path: they validate and tidy input; services do the writing."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordMixin
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+
+from prakerja.lib.identity import IdentityError, normalize_phone, parse_kk, parse_nik
+from registration.models import Applicant, User
+
+EMAIL_TAKEN = _(
+    "An account with this e-mail address already exists. Log in, or reset your password if you forgot it."
+)
+NIK_TAKEN = _(
+    "This NIK is already used by another account. One NIK may have only one account. If you did not "
+    "create that account, report it through the complaint form."
+)
+PHONE_TAKEN = _("This phone number is already used by another account. Enter your own mobile number.")
+CONFLICT_RETRY = _("Your profile could not be saved because it changed at the same moment. Please try again.")
+
+NIK_ERRORS = {
+    "format": _("A NIK has exactly 16 digits (spaces and dots are ignored)."),
+    "province": _("The first two digits of the NIK are not a valid province code."),
+    "birth_date": _("Digits 7 to 12 of the NIK are not a possible birth date (ddmmyy; women add 40 to the day)."),
+    "serial": _("The last four digits of the NIK (the serial number) cannot be 0000."),
+}
+KK_ERRORS = {
+    "format": _("A family card (KK) number has exactly 16 digits (spaces and dots are ignored)."),
+    "province": _("The first two digits of the KK number are not a valid province code."),
+}
+PHONE_ERROR = _("Enter an Indonesian mobile number such as 0812 3456 7890, +62812 3456 7890 or 62812 3456 7890.")
+BIRTH_DATE_MISMATCH = _("This birth date does not match the one in your NIK (%(date)s). Check both.")
+DECLARATION_REQUIRED = _("You must declare that you are not in formal education (school or university) to register.")
+
+
+class SignUpForm(SetPasswordMixin, forms.Form):
+    """E-mail and a password checked by Django's password validators (AUTH_PASSWORD_VALIDATORS)."""
+
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+        help_text=_("We send a verification link to this address."),
+    )
+    password1, password2 = SetPasswordMixin.create_password_fields(label1=_("Password"),
+                                                                  label2=_("Password again"))
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(EMAIL_TAKEN, code="taken")
+        return email
+
+    def clean(self) -> dict:
+        self.validate_passwords()
+        # The similarity validator compares the password with the e-mail address.
+        self.validate_password_for_user(User(email=self.cleaned_data.get("email") or ""))
+        return self.cleaned_data
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form; the field stays named `username` (django-axes counts failures by it)."""
+
+    username = forms.CharField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("The e-mail address or password is wrong."),
+    }
+
+    def clean_username(self) -> str:
+        return self.cleaned_data["username"].strip().lower()  # addresses are stored in lower case
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"), max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+
+class ProfileForm(forms.Form):
+    """The applicant's personal data, validated as ../shared/DOMAIN.md says.
+
+    `locked` disables NIK, KK and birth date (the applicant already joined a wave): posted values for
+    them are ignored and the stored ones kept.
+    """
+
+    nik = forms.CharField(
+        label=_("NIK"), max_length=32,
+        help_text=_("16 digits, as on your KTP. Spaces and dots are allowed."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    kk = forms.CharField(
+        label=_("Family card (KK) number"), max_length=32,
+        help_text=_("16 digits, as on your Kartu Keluarga."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=150, help_text=_("As written on your KTP."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    birth_date = forms.DateField(
+        label=_("Birth date"),
+        input_formats=["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
+        help_text=_("Must match the birth date in your NIK."),
+    )
+    phone = forms.CharField(
+        label=_("Mobile phone"), max_length=24,
+        help_text=_("For example 0812 3456 7890."),
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
+    )
+    not_in_formal_education = forms.BooleanField(
+        label=_("I declare that I am not in formal education (not a school pupil or university student)."),
+        error_messages={"required": DECLARATION_REQUIRED},
+    )
+
+    def __init__(self, *args, user: User, locked: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if locked:
+            for name in ("nik", "kk", "birth_date"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("Locked: you already joined a wave.")
+
+    def _others(self):
+        return Applicant.objects.exclude(user=self.user)
+
+    def clean_nik(self) -> str:
+        try:
+            nik = parse_nik(self.cleaned_data["nik"], today=timezone.localdate())
+        except IdentityError as exc:
+            raise forms.ValidationError(NIK_ERRORS[exc.code], code=f"nik_{exc.code}") from None
+        if self._others().filter(nik=nik.number).exists():
+            raise forms.ValidationError(NIK_TAKEN, code="nik_taken")
+        self.nik = nik
+        return nik.number
+
+    def clean_kk(self) -> str:
+        try:
+            return parse_kk(self.cleaned_data["kk"])
+        except IdentityError as exc:
+            raise forms.ValidationError(KK_ERRORS[exc.code], code=f"kk_{exc.code}") from None
+
+    def clean_full_name(self) -> str:
+        return " ".join(self.cleaned_data["full_name"].split())
+
+    def clean_phone(self) -> str:
+        try:
+            phone = normalize_phone(self.cleaned_data["phone"])
+        except IdentityError:
+            raise forms.ValidationError(PHONE_ERROR, code="phone_format") from None
+        if self._others().filter(phone=phone).exists():
+            raise forms.ValidationError(PHONE_TAKEN, code="phone_taken")
+        return phone
+
+    def clean(self) -> dict:
+        data = super().clean()
+        nik = getattr(self, "nik", None)
+        birth_date: dt.date | None = data.get("birth_date")
+        if nik is not None and birth_date is not None and birth_date != nik.birth_date:
+            self.add_error("birth_date", forms.ValidationError(
+                BIRTH_DATE_MISMATCH, code="birth_date_mismatch",
+                params={"date": formats.date_format(nik.birth_date, "j F Y")},
+            ))
+        return data

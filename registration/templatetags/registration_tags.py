@@ -1,0 +1,41 @@
+"""Template tags of the applicant's pages."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+def _formats() -> tuple[str, str]:
+    # One pair of format strings serves the server-rendered text and static/js/countdown.js, which
+    # ticks it: no plural forms, so JavaScript needs no translation machinery.
+    return _("%(days)s d %(hours)s h left"), _("%(hours)s h %(minutes)s min left")
+
+
+def countdown_text(seconds: int) -> str:
+    """The time left as "3 hari 4 jam lagi" (a day or more) or "4 jam 5 menit lagi", in the current language."""
+    days, rest = divmod(max(0, seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    format_days, format_hours = _formats()
+    if days:
+        return format_days % {"days": days, "hours": hours}
+    return format_hours % {"hours": hours, "minutes": rest // 60}
+
+
+@register.inclusion_tag("registration/_countdown.html")
+def countdown(target: dt.datetime, now: dt.datetime | None = None, done_text: str = "") -> dict:
+    """The time left until `target`, rendered server-side (works without JavaScript) and ticked by JS
+    from the number of seconds the server computed (the phone's clock may be wrong)."""
+    seconds = int((target - (now or timezone.now())).total_seconds())
+    format_days, format_hours = _formats()
+    return {
+        "seconds": max(0, seconds),
+        "text": countdown_text(seconds) if seconds > 0 else done_text,
+        "format_days": format_days,
+        "format_hours": format_hours,
+        "done_text": done_text,
+    }

@@ -1,0 +1,68 @@
+"""Fixtures of the applicant's path. Personas (applicant, other_applicant, staff, viewer) and the open
+wave 12 come from tests/conftest.py."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from registration.models import Applicant, Registration, User, Wave
+from registration.services import open_wave
+from tests.conftest import PASSWORD, make_applicant  # noqa: F401  (re-exported for the tests)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Autouse runs before the persona fixtures: their accounts are hashed with MD5, not 1M rounds of
+    # PBKDF2 (about a second per account on this machine). Never used outside tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    # django-ratelimit counts in the cache, which outlives a test's database transaction.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def applicant_client(client, applicant):
+    client.force_login(applicant.user)
+    return client
+
+
+@pytest.fixture
+def verified_user(db) -> User:
+    """A verified account without a profile yet."""
+    return User.objects.create_user(email="andi@example.com", password=PASSWORD, email_verified_at=timezone.now())
+
+
+def make_wave(*, number: int, opens_at: dt.datetime, closes_at: dt.datetime, by: User | None = None,
+              status: str | None = None, quota: int = 600_000) -> Wave:
+    """A published (open) wave, or one forced into `status` the way the eligibility services leave it."""
+    wave = Wave.objects.create(number=number, quota=quota, opens_at=opens_at, closes_at=closes_at)
+    wave = open_wave(wave=wave, by=by)
+    if status is not None:
+        Wave.objects.filter(pk=wave.pk).update(status=status)
+        wave.refresh_from_db()
+    return wave
+
+
+@pytest.fixture
+def closed_wave_11(db, staff) -> Wave:
+    now = timezone.now()
+    return make_wave(number=11, opens_at=now - dt.timedelta(days=60), closes_at=now - dt.timedelta(days=50),
+                     by=staff, status=Wave.Status.SELECTED)
+
+
+def register(applicant: Applicant, wave: Wave, **extra) -> Registration:
+    """A registration written directly (as join_wave would have), for waves already past."""
+    from prakerja.lib.digest import keyed_digest
+
+    return Registration.objects.create(
+        wave=wave, applicant=applicant, registered_at=extra.pop("registered_at", wave.opens_at),
+        nik_digest=keyed_digest(applicant.nik), kk_digest=keyed_digest(applicant.kk), **extra,
+    )

@@ -1,0 +1,136 @@
+"""Staff side: accounts, applicants and registrations; personal data masked without view_full_nik."""
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from registration.models import Registration, Wave
+from tests.registration.conftest import register
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def viewer_client(client, viewer):
+    viewer.user_permissions.add(*Permission.objects.filter(
+        content_type__app_label="registration", codename__in=["view_applicant", "view_registration", "view_user"]))
+    client.force_login(viewer)
+    return client
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def test_applicants_are_masked_for_staff_without_the_permission(viewer_client, applicant):
+    html = viewer_client.get(reverse("admin:registration_applicant_changelist")).content.decode()
+    assert "3201********0001" in html
+    assert "3201014112900001" not in html
+    assert "3201010101200001" not in html
+    assert "+6281234567890" not in html
+    detail = viewer_client.get(reverse("admin:registration_applicant_change", args=[applicant.pk])).content.decode()
+    assert "3201********0001" in detail
+    assert "3201014112900001" not in detail
+    assert "+6281234567890" not in detail
+
+
+def test_applicants_are_shown_whole_with_the_permission(viewer_client, viewer, applicant):
+    viewer.user_permissions.add(Permission.objects.get(content_type__app_label="registration", codename="view_full_nik"))
+    html = viewer_client.get(reverse("admin:registration_applicant_changelist")).content.decode()
+    assert "3201014112900001" in html
+    assert "+6281234567890" in html
+
+
+@pytest.mark.parametrize("term", ["3201014112900001", "3201 0141 1290 0001", "3201.0141.1290.0001"])
+def test_applicants_are_found_by_exact_nik(staff_client, applicant, other_applicant, term):
+    response = staff_client.get(reverse("admin:registration_applicant_changelist"), {"q": term})
+    assert list(response.context["cl"].result_list) == [applicant]
+
+
+def test_a_partial_nik_finds_nobody(staff_client, applicant):
+    response = staff_client.get(reverse("admin:registration_applicant_changelist"), {"q": "32010141"})
+    assert list(response.context["cl"].result_list) == []
+
+
+def test_applicants_are_found_by_e_mail(staff_client, applicant, other_applicant):
+    response = staff_client.get(reverse("admin:registration_applicant_changelist"), {"q": "budi@"})
+    assert list(response.context["cl"].result_list) == [other_applicant]
+
+
+def test_applicants_filter_by_province(staff_client, applicant, other_applicant):
+    response = staff_client.get(reverse("admin:registration_applicant_changelist"), {"province": "35"})
+    assert list(response.context["cl"].result_list) == [other_applicant]
+
+
+def test_applicants_are_read_only(staff_client, applicant):
+    response = staff_client.post(reverse("admin:registration_applicant_change", args=[applicant.pk]),
+                                 {"nik": "3578010505950002"})
+    assert response.status_code == 403
+    applicant.refresh_from_db()
+    assert applicant.nik == "3201014112900001"
+
+
+def test_registrations_filter_by_wave_and_search_by_nik(staff_client, applicant, other_applicant, open_wave_12,
+                                                        closed_wave_11, django_assert_max_num_queries):
+    register(applicant, open_wave_12)
+    register(other_applicant, open_wave_12)
+    register(applicant, closed_wave_11)
+    url = reverse("admin:registration_registration_changelist")
+    response = staff_client.get(url, {"wave__id__exact": open_wave_12.pk})
+    assert response.context["cl"].result_count == 2
+    response = staff_client.get(url, {"q": applicant.nik})
+    assert {r.wave.number for r in response.context["cl"].result_list} == {11, 12}
+    with django_assert_max_num_queries(12):  # list_select_related: no query per row
+        staff_client.get(url)
+
+
+def test_registrations_are_masked_and_read_only(viewer_client, applicant, open_wave_12):
+    registration = register(applicant, open_wave_12)
+    html = viewer_client.get(reverse("admin:registration_registration_changelist")).content.decode()
+    assert "3201********0001" in html
+    assert "3201014112900001" not in html
+    assert viewer_client.get(reverse("admin:registration_registration_add")).status_code == 403
+    response = viewer_client.post(reverse("admin:registration_registration_delete", args=[registration.pk]),
+                                  {"post": "yes"})
+    assert response.status_code == 403
+    assert Registration.objects.count() == 1
+
+
+def test_accounts_are_searched_by_e_mail_and_show_verification(staff_client, applicant, other_applicant):
+    response = staff_client.get(reverse("admin:registration_user_changelist"), {"q": "siti"})
+    assert [u.email for u in response.context["cl"].result_list] == ["siti@example.com"]
+    response = staff_client.get(reverse("admin:registration_user_changelist"), {"verified": "yes"})
+    assert response.context["cl"].result_count == 3  # two applicants and the staff account
+
+
+def test_staff_can_create_an_account_by_e_mail(staff_client):
+    from registration.models import User
+
+    response = staff_client.post(reverse("admin:registration_user_add"), {
+        "email": "pmo2@prakerja.go.id", "usable_password": "true",
+        "password1": "pmo-Rahasia-2021", "password2": "pmo-Rahasia-2021"})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert User.objects.filter(email="pmo2@prakerja.go.id").exists()
+
+
+def test_the_wave_admin_is_not_registered_here():
+    from django.contrib import admin
+
+    from registration import admin as registration_admin  # noqa: F401
+
+    registered = admin.site._registry.get(Wave)
+    assert registered is None or registered.__module__ != "registration.admin"
+
+
+def test_every_admin_page_of_the_app_opens(staff_client, applicant, open_wave_12):
+    registration = register(applicant, open_wave_12)
+    for url in (
+        reverse("admin:registration_user_change", args=[applicant.pk]),
+        reverse("admin:registration_user_add"),
+        reverse("admin:registration_applicant_change", args=[applicant.pk]),
+        reverse("admin:registration_registration_change", args=[registration.pk]),
+        reverse("admin:registration_applicant_changelist") + "?province=32&not_in_formal_education__exact=1",
+        reverse("admin:registration_user_changelist") + "?verified=no",
+    ):
+        assert staff_client.get(url).status_code == 200, url

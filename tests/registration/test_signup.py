@@ -1,0 +1,72 @@
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from prakerja.lib.digest import keyed_digest
+from registration.models import User
+from tests.registration.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+UA = "Mozilla/5.0 (Linux; Android 11; SM-A125F) Chrome/96.0"
+
+
+def sign_up(client, email="Rina@Example.com", password=PASSWORD, password2=None):
+    return client.post(reverse("registration:signup"),
+                       {"email": email, "password1": password, "password2": password2 or password},
+                       REMOTE_ADDR="203.0.113.7", HTTP_USER_AGENT=UA)
+
+
+def test_it_creates_an_unverified_account_with_keyed_digests_of_ip_and_user_agent(client):
+    response = sign_up(client)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("registration:signup_done")
+    user = User.objects.get()
+    assert user.email == "rina@example.com"  # stored in lower case
+    assert user.email_verified_at is None
+    assert user.check_password(PASSWORD)
+    assert user.signup_ip_digest == keyed_digest("203.0.113.7")
+    assert user.signup_user_agent_digest == keyed_digest(UA)
+
+
+def test_it_sends_a_verification_link(client):
+    sign_up(client)
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["rina@example.com"]
+    assert "Verifikasi" in message.subject
+    assert "http://testserver/verifikasi/" in message.body
+    follow = client.get(reverse("registration:signup_done"))
+    assert "rina@example.com" in follow.content.decode()
+
+
+def test_it_refuses_an_address_already_taken_whatever_its_case(client, applicant):
+    response = sign_up(client, email="SITI@example.com")
+    assert response.status_code == 200
+    assert "Sudah ada akun dengan alamat e-mail ini" in response.content.decode()
+    assert User.objects.count() == 1
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize("password, message", [
+    ("short1!", "Kata sandi terlalu pendek"),
+    ("password123", "Kata sandi ini terlalu umum"),
+    ("83749261028374", "Kata sandi ini seluruhnya terdiri dari angka"),
+    ("rinaexample", "Kata sandi terlalu mirip"),
+])
+def test_it_applies_djangos_password_validators(client, password, message):
+    response = sign_up(client, email="rinaexample@example.com", password=password)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_it_refuses_two_different_passwords(client):
+    response = sign_up(client, password2="another-Secret-99")
+    assert response.status_code == 200
+    assert not User.objects.exists()
+
+
+def test_a_logged_in_user_is_sent_to_the_dashboard(applicant_client):
+    response = applicant_client.get(reverse("registration:signup"))
+    assert response["Location"] == reverse("registration:dashboard")
