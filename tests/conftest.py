@@ -13,6 +13,12 @@ from registration.services import open_wave
 PASSWORD = "sandi-Rahasia-2021"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Accounts in tests are hashed with MD5, not 1M rounds of PBKDF2 (about a second per account here).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_applicant(*, email: str, nik: str, kk: str, phone: str, full_name: str = "Siti Aminah",
                    birth_date: dt.date | None = None, verified: bool = True) -> Applicant:
     from prakerja.lib.identity import parse_nik
@@ -87,6 +93,8 @@ def browser(live_server, tmp_path_factory):
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage", "--window-size=412,915", "--lang=id"):
         options.add_argument(flag)
+    # A phone set to Indonesian: headless Chromium ignores --lang for the Accept-Language header.
+    options.add_experimental_option("prefs", {"intl.accept_languages": "id,id-ID"})
     options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
     driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
     driver.implicitly_wait(5)
