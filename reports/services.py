@@ -50,6 +50,7 @@ class ReportState:
     run: ScreeningRun | None  # the newest finished run, or None
     newer_run_running: bool  # a run started after it is still going: its results are being replaced
     summary: WaveSummary | None
+    computing: bool = False  # the summary is being computed by a worker (big wave): come back shortly
 
 
 def latest_done_run(*, wave: Wave) -> tuple[ScreeningRun | None, bool]:
@@ -68,19 +69,47 @@ def latest_done_run(*, wave: Wave) -> tuple[ScreeningRun | None, bool]:
     return run, bool(run.newer_running)
 
 
-def get_report_state(*, wave: Wave) -> ReportState:
-    """The summary to show: the one of the newest finished run and the wave's current selection state,
-    computed now if it does not exist yet. While a newer run is replacing the results, the last stored
-    summary of the finished run is shown (if any) and nothing is computed from rows in flux."""
+def sync_build_limit() -> int:
+    """Waves up to this many registrations get their summary computed in the request that first needs
+    it (about a second per 100,000 on PostgreSQL); bigger ones by the build_wave_summary task."""
+    return getattr(settings, "REPORT_SYNC_MAX_REGISTRATIONS", 200_000)
+
+
+def get_report_state(*, wave: Wave, build: bool | None = None) -> ReportState:
+    """The summary to show: the one of the newest finished run and the wave's current selection state.
+
+    When it is not stored yet it is computed here (`build=True`, or a wave small enough for a request),
+    or handed to a worker (`computing`). While a newer run is replacing the results, the finished run's
+    last stored summary is shown (if any) and nothing is computed from rows in flux.
+    """
     run, newer_running = latest_done_run(wave=wave)
     if run is None:
         return ReportState(run=None, newer_run_running=False, summary=None)
     summary = WaveSummary.objects.filter(run=run, selected_at=wave.seed_revealed_at).first()
     if summary is None and newer_running:
         summary = WaveSummary.objects.filter(run=run).order_by("-computed_at").first()
+        return ReportState(run=run, newer_run_running=True, summary=summary)
     if summary is None:
+        size = run.outcome_counts.get("registrations") if isinstance(run.outcome_counts, dict) else None
+        if build is None:
+            if size is None:
+                size = Registration.objects.filter(wave=wave).count()
+            build = size <= sync_build_limit()
+        if not build:
+            _enqueue_build(wave=wave, run=run)
+            return ReportState(run=run, newer_run_running=False, summary=None, computing=True)
         summary = build_summary(wave=wave, run=run)
     return ReportState(run=run, newer_run_running=newer_running, summary=summary)
+
+
+def _enqueue_build(*, wave: Wave, run: ScreeningRun) -> None:
+    """One build_wave_summary task per run and selection state, however many staff open the page."""
+    from django.core.cache import cache
+
+    from reports.tasks import build_wave_summary
+
+    if cache.add(f"reports:build:{run.pk}:{wave.seed_revealed_at}", True, timeout=15 * 60):
+        build_wave_summary.delay_on_commit(wave.pk)
 
 
 # --- The summary ------------------------------------------------------------------------------------------
@@ -399,6 +428,25 @@ def audited(entry: AuditEntry, blocks: Iterator[bytes], counter: list[int]) -> I
         AuditEntry.objects.filter(pk=entry.pk).update(row_count=counter[0], completed=completed)
 
 
+def exportable_summary(*, wave: Wave, kind: str, build: bool | None = None) -> WaveSummary | None:
+    """Check that a file of `kind` can be exported now; return the summary it needs (None for results).
+
+    Raises ReportError when no screening has finished, when a newer run is rewriting the result rows,
+    or when the summary is still being computed by a worker.
+    """
+    run, newer_running = latest_done_run(wave=wave)
+    if run is None:
+        raise ReportError(f"Wave {wave.number} has no finished screening: nothing to export yet.")
+    if kind == AuditEntry.Kind.RESULTS:
+        if newer_running:
+            raise ReportError(f"A new screening of wave {wave.number} is running: export when it has finished.")
+        return None
+    summary = get_report_state(wave=wave, build=build).summary
+    if summary is None:
+        raise ReportError(f"The summary of wave {wave.number} is being computed: try again in a minute.")
+    return summary
+
+
 def export(*, wave: Wave, kind: str, status: str = "", reason: str = "", full_identity: bool = False,
            summary: WaveSummary | None = None) -> tuple[Iterator[bytes], list[int]]:
     """The CSV blocks of one report file and the counter of rows written (filled as the blocks are read)."""
@@ -407,7 +455,7 @@ def export(*, wave: Wave, kind: str, status: str = "", reason: str = "", full_id
         rows = result_rows(wave=wave, status=status, reason=reason, full_identity=full_identity)
         return csv_stream(RESULT_COLUMNS, iter_chunks(rows), counter=counter), counter
     if summary is None:
-        raise ReportError("The screening of this wave has not finished: there is no summary yet.")
+        raise ValueError("a summary is needed: see exportable_summary()")
     if kind == AuditEntry.Kind.SUMMARY:
         return csv_stream(["section", "code", "label", "value"], [summary_rows(summary, wave)], counter=counter), counter
     if kind == AuditEntry.Kind.CLUSTERS:

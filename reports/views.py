@@ -107,13 +107,9 @@ def _download(request: HttpRequest, number: int, kind: str) -> HttpResponse:
     full_identity = _full_identity(request)
     try:
         status, reason = services.parse_filters(status=request.GET.get("status"), reason=request.GET.get("reason"))
-        state = services.get_report_state(wave=wave)
-        if state.run is None:
-            raise services.ReportError("The screening of this wave has not finished: nothing to download yet.")
-        if state.newer_run_running and kind == AuditEntry.Kind.RESULTS:
-            raise services.ReportError("A new screening of this wave is running: download when it has finished.")
+        summary = services.exportable_summary(wave=wave, kind=kind)
         blocks, counter = services.export(wave=wave, kind=kind, status=status, reason=reason,
-                                          full_identity=full_identity, summary=state.summary)
+                                          full_identity=full_identity, summary=summary)
     except services.ReportError as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
     entry = services.record_access(**_actor(request), action=AuditEntry.Action.DOWNLOAD, wave=wave, kind=kind,

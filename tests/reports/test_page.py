@@ -104,3 +104,20 @@ def test_it_reads_a_stored_summary_in_a_fixed_number_of_queries(client, reporter
     # session, user, permissions (user's, groups'), wave, run, summary, clusters, cluster count, audit
     with django_assert_num_queries(10):
         assert client.get(url).status_code == 200
+
+
+def test_it_says_when_a_worker_is_computing_the_figures(client, reporter, wave, settings, monkeypatch):
+    from django.core.cache import cache
+
+    from reports.tasks import build_wave_summary
+
+    cache.clear()
+    settings.REPORT_SYNC_MAX_REGISTRATIONS = 5
+    monkeypatch.setattr(build_wave_summary, "delay_on_commit", lambda wave_id: None)
+    ScreeningRun.objects.filter(wave=wave).update(outcome_counts={})
+    page = _page(client, reporter, wave)
+    assert 'id="fig-registrations"' not in page and 'role="status"' in page
+    response = client.get(reverse("reports:summary_csv", kwargs={"number": wave.number}))
+    assert response.status_code == 400 and "being computed" in response.content.decode()
+    # The result rows need no summary: they download at once.
+    assert client.get(reverse("reports:results_csv", kwargs={"number": wave.number})).status_code == 200

@@ -139,3 +139,35 @@ def test_it_has_no_summary_before_a_run_finishes(db):
 def test_a_second_build_returns_the_stored_row(wave):
     first = _summary(wave)
     assert build_summary(wave=wave, run=first.run).pk == first.pk
+
+
+def test_it_computes_nothing_from_rows_a_newer_run_is_rewriting(wave):
+    ScreeningRun.objects.create(wave=wave, status=ScreeningRun.Status.RUNNING)
+    state = get_report_state(wave=wave)
+    assert state.newer_run_running and state.summary is None
+    assert not WaveSummary.objects.exists()
+
+
+def test_a_big_wave_is_summarised_by_a_worker(wave, settings, monkeypatch):
+    from django.core.cache import cache
+
+    from reports.tasks import build_wave_summary
+
+    cache.clear()
+    settings.REPORT_SYNC_MAX_REGISTRATIONS = 5  # the wave has 6
+    queued = []
+    monkeypatch.setattr(build_wave_summary, "delay_on_commit", queued.append)
+    for _ in range(3):  # three staff open the page: one task
+        state = get_report_state(wave=wave)
+        assert state.computing and state.summary is None
+    assert queued == [wave.pk]
+    build_wave_summary(wave.pk)  # the task body, as a worker runs it
+    state = get_report_state(wave=wave)
+    assert not state.computing and state.summary.registrations == 6
+
+
+def test_it_sizes_the_wave_from_the_runs_counts_when_present(wave, settings):
+    settings.REPORT_SYNC_MAX_REGISTRATIONS = 5
+    ScreeningRun.objects.filter(wave=wave).update(outcome_counts={"registrations": 4})
+    # The run says 4 (<= 5), so the summary is built in the request without counting the rows.
+    assert get_report_state(wave=wave).summary.registrations == 6

@@ -43,14 +43,11 @@ class Command(BaseCommand):
             raise CommandError(f"There is no wave {number} (waves: {known}).")
         try:
             status, reason = services.parse_filters(status=status, reason=reason)
+            user = self._user(by, full_nik=full_nik)
+            # An operator can wait: a missing summary is computed here, whatever the wave's size.
+            summary = services.exportable_summary(wave=wave, kind=kind, build=True)
         except services.ReportError as exc:
             raise CommandError(str(exc)) from None
-        user = self._user(by, full_nik=full_nik)
-        state = services.get_report_state(wave=wave)
-        if state.run is None:
-            raise CommandError(f"Wave {number} has no finished screening: nothing to export yet.")
-        if state.newer_run_running and kind == AuditEntry.Kind.RESULTS:
-            raise CommandError(f"A new screening of wave {number} is running: export when it has finished.")
         path = os.path.abspath(output)
         try:
             handle = open(path, "wb")  # noqa: SIM115 - closed below, after the stream
@@ -58,7 +55,7 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot write {path}: {exc.strerror}.") from None
         with handle:
             blocks, counter = services.export(wave=wave, kind=kind, status=status, reason=reason,
-                                              full_identity=full_nik, summary=state.summary)
+                                              full_identity=full_nik, summary=summary)
             entry = services.record_access(
                 user=user, actor=user.email if user else f"command-line:{getpass.getuser()}",
                 action=AuditEntry.Action.COMMAND, wave=wave, kind=kind, status=status, reason=reason,
