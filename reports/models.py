@@ -71,6 +71,11 @@ class WaveSummary(models.Model):
         return self.registrations - self.excluded_by_lists
 
     @property
+    def unscreened(self) -> int:
+        """Registrations without a result: zero unless the screening missed some (shown as a warning)."""
+        return self.registrations - self.eligible - self.ineligible
+
+    @property
     def kk_limit(self) -> int:
         return self.per_reason.get("kk_limit", 0)
 

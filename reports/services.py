@@ -134,10 +134,35 @@ def build_summary(*, wave: Wave, run: ScreeningRun) -> WaveSummary:
     """Compute and store the summary of `run` for the wave's current selection state (a fixed number of
     aggregate queries, whatever the wave's size), with its joki clusters.
 
-    Safe to call twice at once: the unique constraint keeps one row, the loser returns the winner's.
-    Call it at the end of a screening run and after selection to spare the first reader the wait.
+    On PostgreSQL every query reads one REPEATABLE READ snapshot, so a selection committed meanwhile
+    cannot leave the counts half before and half after it. Safe to call twice at once: the unique
+    constraint keeps one row, the loser returns the winner's. Call it (or the build_wave_summary task)
+    at the end of a screening run and after the selection to spare the first reader the wait.
     """
     selected_at = wave.seed_revealed_at
+    # The isolation level can only be set by the statement that opens a transaction: inside a caller's
+    # transaction (a test) the caller's level stays.
+    opens_transaction = not connection.in_atomic_block
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql" and opens_transaction:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            selected_at = Wave.objects.filter(pk=wave.pk).values_list("seed_revealed_at", flat=True).get()
+            summary = _compute_summary(wave=wave, run=run, selected_at=selected_at)
+            clusters = find_joki_clusters(wave=wave)
+            summary.save()
+            for cluster in clusters:
+                cluster.summary = summary
+            JokiCluster.objects.bulk_create(clusters)
+    except IntegrityError:
+        # Another request or worker stored the same summary first.
+        return WaveSummary.objects.get(run=run, selected_at=selected_at)
+    return summary
+
+
+def _compute_summary(*, wave: Wave, run: ScreeningRun, selected_at: dt.datetime | None) -> WaveSummary:
+    """The unsaved summary: one aggregate query over the results, one GROUP BY province, one per day."""
     results = _with_padded_reasons(ScreeningResult.objects.filter(wave=wave))
     eligible, ineligible = ScreeningResult.Status.ELIGIBLE, ScreeningResult.Status.INELIGIBLE
     totals = results.aggregate(
@@ -170,7 +195,7 @@ def build_summary(*, wave: Wave, run: ScreeningRun) -> WaveSummary:
         .values_list("day", "n")
     )
     days = sorted(set(wave_days(wave)) | set(by_day))
-    summary = WaveSummary(
+    return WaveSummary(
         wave=wave,
         run=run,
         selected_at=selected_at,
@@ -185,17 +210,6 @@ def build_summary(*, wave: Wave, run: ScreeningRun) -> WaveSummary:
         per_day=[[day.isoformat(), by_day.get(day, 0)] for day in days],
         list_versions=run.list_versions,
     )
-    clusters = find_joki_clusters(wave=wave)
-    try:
-        with transaction.atomic():
-            summary.save()
-            for cluster in clusters:
-                cluster.summary = summary
-            JokiCluster.objects.bulk_create(clusters)
-    except IntegrityError:
-        # Another request stored the same summary first.
-        return WaveSummary.objects.get(run=run, selected_at=selected_at)
-    return summary
 
 
 # --- Joki signals -------------------------------------------------------------------------------------------

@@ -171,3 +171,18 @@ def test_it_sizes_the_wave_from_the_runs_counts_when_present(wave, settings):
     ScreeningRun.objects.filter(wave=wave).update(outcome_counts={"registrations": 4})
     # The run says 4 (<= 5), so the summary is built in the request without counting the rows.
     assert get_report_state(wave=wave).summary.registrations == 6
+
+
+def test_it_counts_registrations_the_screening_missed(wave):
+    ScreeningResult.objects.filter(wave=wave, status="ineligible", reasons="kk_limit").delete()
+    s = _summary(wave)
+    assert (s.registrations, s.eligible + s.ineligible, s.unscreened) == (6, 5, 1)
+
+
+def test_it_builds_in_a_transaction_of_its_own(transactional_db):
+    # Outside any caller's transaction (as in the worker), PostgreSQL reads one REPEATABLE READ snapshot.
+    wave = build_wave(number=60)
+    run = ScreeningRun.objects.get(wave=wave)
+    summary = build_summary(wave=wave, run=run)
+    assert (summary.registrations, summary.selected) == (6, 2)
+    assert build_summary(wave=wave, run=run).pk == summary.pk
