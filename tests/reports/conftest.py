@@ -113,8 +113,3 @@ def full_reporter(db) -> User:
     """PMO staff who may also see NIK, KK, names and phones whole."""
     return staff_with("data@prakerja.go.id", "view_wave_report", "download_wave_report", "view_full_nik")
 
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Each wave creates a dozen accounts: a fast hasher keeps these tests quick (never in production)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
