@@ -37,10 +37,14 @@ run: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+BENCH_ENV = DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/prakerja_bench} \
+	CELERY_BROKER_URL=$${BENCH_BROKER_URL:-redis://127.0.0.1:6379/15}
+
 bench: install
-	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/prakerja_bench} \
-	CELERY_BROKER_URL=$${BENCH_BROKER_URL:-redis://127.0.0.1:6379/15} \
-	  $(BIN)/python manage.py run_benchmarks $(BENCH_ARGS)
+	@psql -h 127.0.0.1 -U postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'prakerja_bench'" | grep -q 1 \
+	  || psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE prakerja_bench" >/dev/null || true
+	$(BENCH_ENV) $(BIN)/python manage.py migrate --noinput
+	$(BENCH_ENV) $(BIN)/python manage.py run_benchmarks $(BENCH_ARGS)
 
 # Regenerate the translation catalogs (needs GNU gettext) after changing user-facing text.
 messages: install

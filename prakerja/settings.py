@@ -157,6 +157,16 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "uploads")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# Joki signals in the screening report: clusters above these thresholds are listed for staff review
+# (never rejected automatically). A family sharing one connection stays below them.
+JOKI_IP_MIN_ACCOUNTS = env.int("JOKI_IP_MIN_ACCOUNTS", default=10)
+JOKI_DEVICE_MIN_ACCOUNTS = env.int("JOKI_DEVICE_MIN_ACCOUNTS", default=3)
+JOKI_WINDOW_MINUTES = env.int("JOKI_WINDOW_MINUTES", default=60)
+JOKI_PHONE_MIN_NUMBERS = env.int("JOKI_PHONE_MIN_NUMBERS", default=5)
+JOKI_PHONE_SPAN = env.int("JOKI_PHONE_SPAN", default=20)
+# Waves above this size get their report summary built by a Celery task instead of in the request.
+REPORT_SYNC_MAX_REGISTRATIONS = env.int("REPORT_SYNC_MAX_REGISTRATIONS", default=200_000)
+
 # Complaints (pengaduan): evidence uploads and abuse limits.
 COMPLAINT_MAX_UPLOAD_BYTES = env.int("COMPLAINT_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 COMPLAINT_MAX_EVIDENCE_FILES = env.int("COMPLAINT_MAX_EVIDENCE_FILES", default=3)
