@@ -6,15 +6,15 @@ A load is one ExclusionList row (a version) whose entries live in a table of the
 applicants). The raw NIKs never persist.
 
 How a file goes in (PostgreSQL), in ONE transaction, so that a failure or a killed worker leaves nothing:
-1. Python streams the file in chunks of a few MB. A chunk whose every line is a plain valid record
-   (one compiled regex over the whole chunk, in C) goes to COPY untouched; any other chunk is parsed
-   line by line with the csv module, its bad lines recorded (line number and reason, never the NIK)
-   and its good lines rewritten plainly. COPY streams the good lines into an UNLOGGED staging table of
-   raw lines, unindexed.
-2. `CREATE TABLE ... AS SELECT` computes the digests inside PostgreSQL (pgcrypto `hmac`), with parallel
-   workers, into the final table, unindexed; the staging table (raw NIKs) is dropped at once.
+1. Python streams the file in chunks. A chunk whose every line is a plain valid record (one compiled
+   regex over the whole chunk, in C) is taken as it is; any other chunk is parsed line by line with the
+   csv module, its bad lines recorded (line number and reason, never the NIK).
+2. The good NIKs are digested in Python (precomputed HMAC key states: ~0.6 us a NIK, less than
+   PostgreSQL's pgcrypto hmac() plus the text-to-uuid cast) and streamed with a binary COPY into the
+   version's fresh, unindexed table, while PostgreSQL stores the previous chunk on the other core. The
+   raw NIKs never reach the database.
 3. The primary key (the unique index) is built once, on the filled table. A file with duplicate NIKs
-   makes that fail: the table is then rebuilt with one row per digest (the rare slow path).
+   makes that fail: the table is then rebuilt with one row per digest (the slower, rarer path).
 4. ANALYZE, then the swap: the category's active version becomes `replaced`, the new one `active`
    (the partial unique constraint allows one active version per category).
 A running screening recorded the versions it started with; their tables are dropped only by
@@ -27,15 +27,18 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 import logging
 import os
 import re
 import shutil
+import struct
 import tempfile
 import threading
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, BinaryIO, Iterator
@@ -60,15 +63,10 @@ CHUNK_BYTES = 256 * 1024
 # pg_advisory_xact_lock(LOCK_NAMESPACE, n): n=0 serialises swaps and table releases; n=version id keeps
 # two deliveries of one load task from loading the same version at once.
 LOCK_NAMESPACE = 0x4C495354  # "LIST"
-# Session settings for the load's transaction (SET LOCAL): digests computed by parallel workers even
-# though the planner thinks hmac() is cheap; JIT compiling the expressions costs more than it saves here;
-# enough memory to build the index and (duplicates only) sort the digests without spilling.
+# Session settings for the load's transaction (SET LOCAL): memory to build the index (and, for a file
+# with duplicates, sort the digests) without spilling to disk; JIT compiling costs more than it saves.
 PG_LOAD_SETTINGS = {
     "jit": "off",
-    "max_parallel_workers_per_gather": "2",
-    "parallel_setup_cost": "0",
-    "parallel_tuple_cost": "0",
-    "min_parallel_table_scan_size": "0",
     "maintenance_work_mem": "1GB",
     "work_mem": "256MB",
 }
@@ -269,20 +267,161 @@ class _LineReader:
 
 
 class _BlockStream(io.RawIOBase):
-    """A file-like view of the reader's blocks, for psycopg2's copy_expert (which calls read())."""
+    """A file-like view of an iterator of byte blocks, for psycopg2's copy_expert (which calls read())."""
 
-    def __init__(self, blocks: Iterator[bytes], on_block=None):
+    def __init__(self, blocks: Iterator[bytes]):
         self._blocks = blocks
-        self._on_block = on_block
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> bytes:
-        block = next(self._blocks, b"")
-        if self._on_block is not None:
-            self._on_block()
-        return block
+        return next(self._blocks, b"")
+
+
+class _Hasher:
+    """HMAC-SHA256 truncated to 128 bits, as prakerja.lib.digest.digest_bytes, for many values at once.
+
+    The key's inner and outer hash states are computed once and copied per value: half the cost of
+    hmac.digest() per NIK, which matters at ten million of them.
+    """
+
+    def __init__(self, key: bytes):
+        if len(key) > 64:  # RFC 2104: a key longer than the block is hashed first
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in key))
+        self._outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in key))
+
+    def digests(self, values: list[bytes]) -> list[bytes | None]:
+        """The 16-byte digest of each value; None for an empty value (a missing KK)."""
+        inner_copy, outer_copy = self._inner.copy, self._outer.copy
+
+        def digest(value: bytes) -> bytes | None:
+            if not value:
+                return None
+            inner = inner_copy()
+            inner.update(value)
+            outer = outer_copy()
+            outer.update(inner.digest())
+            return outer.digest()[:16]
+
+        return list(map(digest, values))
+
+
+def _numbers(block: bytes, layout: ListLayout) -> tuple[list[bytes], list[bytes] | None]:
+    """The NIK (and KK) fields of a block of good lines, as the reader passes them on."""
+    lines = block.split(b"\n")[:-1]
+    sep = layout.delimiter.encode()
+    if layout.nik_index == 0 and layout.kk_index is None and sep not in block:
+        return lines, None  # the common file: one NIK per line, nothing else
+    width = max(layout.nik_index, layout.kk_index or 0)
+    fields = [line.split(sep, width + 1) for line in lines]
+    niks = [row[layout.nik_index] for row in fields]
+    if layout.kk_index is None:
+        return niks, None
+    return niks, [row[layout.kk_index] if len(row) > layout.kk_index else b"" for row in fields]
+
+
+# PostgreSQL's binary COPY format: a header, per row a field count and length-prefixed values, a trailer.
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
+_COPY_TRAILER = struct.pack("!h", -1)
+_ROW_START = struct.pack("!hi", 2, 16)  # two fields; the first (nik_digest) is 16 bytes
+_UUID_FIELD = struct.pack("!i", 16)
+_NULL_FIELD = struct.pack("!i", -1)
+
+
+def _copy_rows(nik_digests: list[bytes], kk_digests: list[bytes | None] | None) -> bytes:
+    if not nik_digests:
+        return b""
+    if kk_digests is None:
+        # Every row is ROW_START + digest + NULL: one join, no per-row Python.
+        return _ROW_START + (_NULL_FIELD + _ROW_START).join(nik_digests) + _NULL_FIELD
+    return b"".join(
+        _ROW_START + nik + (_UUID_FIELD + kk if kk else _NULL_FIELD) for nik, kk in zip(nik_digests, kk_digests)
+    )
+
+
+_worker_hasher: _Hasher | None = None
+
+
+def _init_digest_worker(key: bytes) -> None:
+    global _worker_hasher
+    _worker_hasher = _Hasher(key)
+
+
+def _block_copy_rows(block: bytes, layout: ListLayout, hasher: _Hasher | None = None) -> bytes:
+    """A block of good lines as binary COPY rows of their digests (in a digest process, or here)."""
+    hasher = hasher or _worker_hasher
+    niks, kks = _numbers(block, layout)
+    return _copy_rows(hasher.digests(niks), None if kks is None else hasher.digests(kks))
+
+
+def _digest_processes(layout: ListLayout) -> int:
+    """How many processes digest a file: one per CPU for a large file, none (this process) otherwise."""
+    configured = getattr(settings, "EXCLUSION_LIST_DIGEST_PROCESSES", None)
+    processes = min(4, os.cpu_count() or 1) if configured is None else int(configured)
+    min_bytes = int(getattr(settings, "EXCLUSION_LIST_PARALLEL_MIN_BYTES", 32 * 1024 * 1024))
+    return processes if processes > 1 and layout.size >= min_bytes else 0
+
+
+class _DigestPool:
+    """Digests blocks in worker processes (forked: they inherit the code, and get the key once), in order.
+
+    HMAC of ten million NIKs is ~6 s of one CPU in Python; spread over the machine's CPUs while this
+    process reads the file and PostgreSQL stores the rows. Small files, or a process that may not fork
+    (a daemonic one), digest in this process instead.
+    """
+
+    def __init__(self, layout: ListLayout):
+        self.layout = layout
+        self._hasher = _Hasher(settings.DIGEST_KEY.encode())
+        self._pool = None
+        self._processes = processes = _digest_processes(layout)
+        if processes:
+            import multiprocessing
+
+            # A Celery prefork worker is a daemonic process, and multiprocessing refuses children to
+            # those (so that none outlive it). These children are daemonic themselves, live only
+            # for this load, and are terminated in __exit__: lift the flag while forking them.
+            current = multiprocessing.current_process()
+            daemonic = current._config.get("daemon")
+            current._config["daemon"] = False
+            try:
+                self._pool = multiprocessing.get_context("fork").Pool(
+                    processes, initializer=_init_digest_worker, initargs=(settings.DIGEST_KEY.encode(),)
+                )
+            except (AssertionError, OSError, ValueError):
+                logger.warning("Digesting exclusion list rows in one process: cannot start worker processes")
+            finally:
+                if daemonic is not None:
+                    current._config["daemon"] = daemonic
+
+    def __enter__(self) -> _DigestPool:
+        return self
+
+    def __exit__(self, exc_type, *exc) -> None:
+        if self._pool is not None:
+            if exc_type is None:
+                self._pool.close()
+            else:
+                self._pool.terminate()
+            self._pool.join()
+
+    def copy_rows(self, blocks: Iterator[bytes]) -> Iterator[bytes]:
+        """COPY rows for each block, in the file's order."""
+        if self._pool is None:
+            yield from (_block_copy_rows(block, self.layout, self._hasher) for block in blocks)
+            return
+        # A few blocks in flight per process: the file is read (here, with its progress) only as fast as
+        # the workers digest it, so memory stays bounded whatever the file's size.
+        pending: deque = deque()
+        for block in blocks:
+            pending.append(self._pool.apply_async(_block_copy_rows, (block, self.layout)))
+            if len(pending) >= 3 * self._processes:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
 
 
 class _ProgressWriter:
@@ -454,13 +593,16 @@ def _load_version(version: ExclusionList, file: BinaryIO, layout: ListLayout) ->
     try:
         with tempfile.TemporaryFile("w+", encoding="ascii", dir=settings.VAR_DIR) as bad_sink:
             if connection.vendor == "postgresql":
-                with _ProgressWriter(version.pk) as progress, transaction.atomic():
+                # The digest processes are forked before the progress thread starts: forking a
+                # process that runs threads can copy a lock held by one of them.
+                with _DigestPool(layout) as digest_pool, _ProgressWriter(version.pk) as progress, \
+                        transaction.atomic():
                     if not _try_lock_version(version.pk):
                         logger.info("Exclusion list %s is being loaded by another worker", version.pk)
                         return
                     if not ExclusionList.objects.filter(pk=version.pk, status=ExclusionList.Status.LOADING).exists():
                         return
-                    counts = _fill_postgresql(version, file, layout, bad_sink, progress)
+                    counts = _fill_postgresql(version, file, layout, bad_sink, progress, digest_pool)
                     _save_bad_rows_postgresql(version, bad_sink)
                     _swap(version, counts)
             else:
@@ -496,52 +638,38 @@ def _try_lock_version(version_id: int) -> bool:
 
 
 def _fill_postgresql(
-    version: ExclusionList, file: BinaryIO, layout: ListLayout, bad_sink: IO[str], progress: _ProgressWriter
+    version: ExclusionList, file: BinaryIO, layout: ListLayout, bad_sink: IO[str], progress: _ProgressWriter,
+    digest_pool: _DigestPool,
 ) -> _Counts:
     qn = connection.ops.quote_name
-    stage, table = qn(f"exclusion_stage_{version.pk}"), qn(f"exclusion_list_{version.pk}")
-    key = settings.DIGEST_KEY
+    table = qn(f"exclusion_list_{version.pk}")
     counts, clock = _Counts(), time.perf_counter()
     reader = _LineReader(file, layout, bad_sink)
 
-    def on_block() -> None:
-        progress.value = min(60, int(60 * reader.bytes_read / max(layout.size, 1)))
+    def copy_data() -> Iterator[bytes]:
+        yield _COPY_HEADER
+        for rows in digest_pool.copy_rows(reader.blocks()):
+            yield rows
+            progress.value = min(80, int(80 * reader.bytes_read / max(layout.size, 1)))
+        yield _COPY_TRAILER
 
-    # The digest, as prakerja.lib.digest computes it: HMAC-SHA256 of the 16 digits, first 128 bits, as uuid.
-    def digest_sql(column: int) -> str:
-        return f"encode(substring(hmac(split_part(raw, %s, {column}), %s, 'sha256') from 1 for 16), 'hex')::uuid"
-
-    nik_sql, params = digest_sql(layout.nik_index + 1), [layout.delimiter, key]
-    if layout.kk_index is None:
-        kk_sql = "NULL::uuid"
-    else:
-        kk_sql = (
-            f"CASE WHEN split_part(raw, %s, {layout.kk_index + 1}) = '' THEN NULL"
-            f" ELSE {digest_sql(layout.kk_index + 1)} END"
-        )
-        params += [layout.delimiter, layout.delimiter, key]
     with connection.cursor() as cursor:
         for name, value in PG_LOAD_SETTINGS.items():
             cursor.execute(f"SET LOCAL {name} = '{value}'")
-        # Raw lines, only until the digests are computed: UNLOGGED, dropped in this same transaction.
-        cursor.execute(f"CREATE UNLOGGED TABLE {stage} (raw text)")
-        # CSV with a delimiter and a quote that never occur in what the reader passes on: one line, one value.
-        cursor.copy_expert(
-            f"COPY {stage} (raw) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')",
-            _BlockStream(reader.blocks(), on_block),
-        )
+        # Unindexed while it fills: COPY into an indexed table is 20-30x slower (PERFORMANCE.md).
+        cursor.execute(f"CREATE TABLE {table} (nik_digest uuid NOT NULL, kk_digest uuid NULL)")
+        # Binary COPY of the digests: PostgreSQL parses nothing, and the NIKs never leave this process.
+        cursor.copy_expert(f"COPY {table} (nik_digest, kk_digest) FROM STDIN WITH (FORMAT binary)",
+                           _BlockStream(copy_data()))
         counts.lines, counts.good, counts.bad = reader.lines, reader.good, reader.bad
-        counts.timings["read_and_copy"] = time.perf_counter() - clock
-        cursor.execute(f"CREATE TABLE {table} AS SELECT {nik_sql} AS nik_digest, {kk_sql} AS kk_digest FROM {stage}", params)
-        cursor.execute(f"DROP TABLE {stage}")
-        progress.value = 80
-        counts.timings["digest"] = time.perf_counter() - clock - sum(counts.timings.values())
+        counts.timings["read_digest_copy"] = time.perf_counter() - clock
         counts.rows = counts.good
         try:
             with transaction.atomic():  # a savepoint: duplicates make the unique index fail
                 cursor.execute(f"ALTER TABLE {table} ADD PRIMARY KEY (nik_digest)")
         except IntegrityError:
-            # Duplicate NIKs: keep one row per digest (with a KK digest where any copy has one), then index.
+            # Duplicate NIKs (the rare path): keep one row per digest, with a KK digest where any copy
+            # has one, then index.
             deduped = qn(f"exclusion_list_{version.pk}_dedup")
             cursor.execute(
                 f"CREATE TABLE {deduped} AS SELECT DISTINCT ON (nik_digest) nik_digest, kk_digest FROM {table}"
@@ -550,6 +678,7 @@ def _fill_postgresql(
             counts.rows = cursor.rowcount
             cursor.execute(f"DROP TABLE {table}")
             cursor.execute(f"ALTER TABLE {deduped} RENAME TO {table}")
+            cursor.execute(f"ALTER TABLE {table} ALTER COLUMN nik_digest SET NOT NULL")
             cursor.execute(f"ALTER TABLE {table} ADD PRIMARY KEY (nik_digest)")
         progress.value = 95
         counts.timings["index"] = time.perf_counter() - clock - sum(counts.timings.values())
@@ -560,29 +689,24 @@ def _fill_postgresql(
 
 
 def _fill_sqlite(version: ExclusionList, file: BinaryIO, layout: ListLayout, bad_sink: IO[str]) -> _Counts:
-    """Development path: the same reader, digests computed in Python, plain inserts (small files)."""
+    """Development path: the same reader and digests, plain inserts (small files)."""
     qn = connection.ops.quote_name
     table = qn(f"exclusion_list_{version.pk}")
     counts, clock = _Counts(), time.perf_counter()
     reader = _LineReader(file, layout, bad_sink)
-    key = settings.DIGEST_KEY.encode()
+    hasher = _Hasher(settings.DIGEST_KEY.encode())
     with connection.cursor() as cursor:
         # char(32): lowercase hex without dashes, as Django stores a UUIDField on SQLite.
         cursor.execute(f"CREATE TABLE {table} (nik_digest char(32) NOT NULL PRIMARY KEY, kk_digest char(32) NULL)")
         for block in reader.blocks():
-            rows = []
-            for line in block.decode().split("\n")[:-1]:
-                fields = line.split(layout.delimiter)
-                kk = fields[layout.kk_index] if layout.kk_index is not None and len(fields) > layout.kk_index else ""
-                rows.append((
-                    digest_bytes(fields[layout.nik_index], key=key).hex(),
-                    digest_bytes(kk, key=key).hex() if kk else None,
-                ))
+            niks, kks = _numbers(block, layout)
+            nik_digests = [digest.hex() for digest in hasher.digests(niks)]
+            kk_digests = [None] * len(niks) if kks is None else [d.hex() if d else None for d in hasher.digests(kks)]
             # A duplicate NIK counts once; a KK digest from any of its lines is kept.
             cursor.executemany(
                 f"INSERT INTO {table} (nik_digest, kk_digest) VALUES (%s, %s) ON CONFLICT (nik_digest)"
                 f" DO UPDATE SET kk_digest = COALESCE({table}.kk_digest, excluded.kk_digest)",
-                rows,
+                list(zip(nik_digests, kk_digests)),
             )
         cursor.execute(f"SELECT COUNT(*) FROM {table}")
         counts.rows = cursor.fetchone()[0]

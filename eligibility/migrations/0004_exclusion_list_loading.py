@@ -4,13 +4,6 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-def create_pgcrypto(apps, schema_editor):
-    # Exclusion-list loads compute HMAC-SHA256 digests inside PostgreSQL (pgcrypto's hmac()).
-    # pgcrypto is a trusted extension: the database owner may create it.
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pgcrypto")
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -18,7 +11,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(create_pgcrypto, migrations.RunPython.noop, elidable=False),
         migrations.AlterModelOptions(
             name='exclusionlist',
             options={'ordering': ['category', '-created_at'], 'permissions': [('lookup_nik', 'Can look up whether a NIK is on an exclusion list')], 'verbose_name': 'exclusion list', 'verbose_name_plural': 'exclusion lists'},

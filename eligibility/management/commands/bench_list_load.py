@@ -6,6 +6,7 @@ a bare table (`nik bigint`, the cheapest column for 16 digits) followed by CREAT
 """
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -64,6 +65,10 @@ class Command(BaseCommand):
             raise CommandError("bench_list_load needs PostgreSQL: set DATABASE_URL (make bench does).")
         call_command("migrate", interactive=False, verbosity=0)
         path = self._file(rows)
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            server = cursor.fetchone()[0]
+        self.stdout.write(f"machine: {os.cpu_count()} CPUs, PostgreSQL {server}")
         self.stdout.write(f"file: {path} ({path.stat().st_size / 1e6:,.0f} MB, {rows:,} rows)")
 
         reference = self._reference(path)

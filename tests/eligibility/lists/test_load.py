@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.db import connection
+from django.db import connection  # noqa: F401 (skipif)
 
 from eligibility.lists import is_nik_on_list, load_exclusion_list
 from eligibility.models.lists import ExclusionList, ListCategory
@@ -113,3 +113,32 @@ def test_it_loads_across_many_chunks_with_the_right_line_numbers(write_csv, monk
     assert (version.line_count, version.row_count, version.bad_row_count) == (30, 29, 1)
     assert list(version.bad_rows.values_list("line", "reason")) == [(12, "province")]
     assert re.fullmatch(r"exclusion_list_\d+", version.table_name)
+
+
+@pytest.mark.parametrize("key", ["dev-only-digest-key", "k" * 64, "kunci-rahasia-yang-sangat-panjang-" * 4, "kunci-ünik"])
+def test_the_bulk_digest_is_the_applicants_digest(settings, key):
+    from eligibility.lists import _Hasher
+    from prakerja.lib.digest import digest_bytes
+
+    settings.DIGEST_KEY = key
+    assert _Hasher(key.encode()).digests([NIK_A.encode(), b"", NIK_B.encode()]) == [
+        digest_bytes(NIK_A), None, digest_bytes(NIK_B)]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_it_digests_in_worker_processes_with_the_same_result(write_csv, settings, monkeypatch):
+    import eligibility.lists as lists
+
+    settings.EXCLUSION_LIST_DIGEST_PROCESSES = 2
+    settings.EXCLUSION_LIST_PARALLEL_MIN_BYTES = 0
+    monkeypatch.setattr(lists, "CHUNK_BYTES", 64)  # many blocks, several in flight
+    niks = [f"32{n:02d}014112900{n:03d}" for n in range(2, 61)] + [NIK_A]
+    content = "nik,kk\n" + "".join(f"{nik},{KK_A if n % 2 else ''}\n" for n, nik in enumerate(niks))
+    version = load_exclusion_list(category=ListCategory.PRIOR_AWARDEE, path_or_file=write_csv(content),
+                                  file_name="p.csv", by=None)
+    assert (version.row_count, version.bad_row_count) == (60, 0)
+    from tests.eligibility.lists.conftest import digest_param
+
+    rows = dict(table_rows(version.table_name))
+    assert rows[digest_param(niks[0])] is None and rows[digest_param(NIK_A)] == digest_param(KK_A)
+    assert all(on_table(version.table_name, nik) for nik in niks)
