@@ -10,9 +10,9 @@ How a file goes in (PostgreSQL), in ONE transaction, so that a failure or a kill
    regex over the whole chunk, in C) is taken as it is; any other chunk is parsed line by line with the
    csv module, its bad lines recorded (line number and reason, never the NIK).
 2. The good NIKs are digested in Python (precomputed HMAC key states: ~0.6 us a NIK, less than
-   PostgreSQL's pgcrypto hmac() plus the text-to-uuid cast) and streamed with a binary COPY into the
-   version's fresh, unindexed table, while PostgreSQL stores the previous chunk on the other core. The
-   raw NIKs never reach the database.
+   PostgreSQL's pgcrypto hmac() plus the text-to-uuid cast), in forked worker processes for a large
+   file, and streamed with a binary COPY into the version's fresh, unindexed table while PostgreSQL
+   stores the previous chunks. The raw NIKs never reach the database.
 3. The primary key (the unique index) is built once, on the filled table. A file with duplicate NIKs
    makes that fail: the table is then rebuilt with one row per digest (the slower, rarer path).
 4. ANALYZE, then the swap: the category's active version becomes `replaced`, the new one `active`
