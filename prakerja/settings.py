@@ -157,6 +157,10 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "uploads")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# Exclusion lists: uploads are kept outside the web root until loaded; big files use the import command.
+EXCLUSION_LIST_MAX_UPLOAD_MB = env.int("EXCLUSION_LIST_MAX_UPLOAD_MB", default=512)
+EXCLUSION_LIST_UPLOAD_DIR = Path(env.str("EXCLUSION_LIST_UPLOAD_DIR", default=str(VAR_DIR / "lists")))
+
 # Joki signals in the screening report: clusters above these thresholds are listed for staff review
 # (never rejected automatically). A family sharing one connection stays below them.
 JOKI_IP_MIN_ACCOUNTS = env.int("JOKI_IP_MIN_ACCOUNTS", default=10)
