@@ -48,8 +48,8 @@ bench: install
 
 # Regenerate the translation catalogs (needs GNU gettext) after changing user-facing text.
 messages: install
-	$(BIN)/python manage.py makemessages -l id -l en --ignore='.venv/*' --ignore='registration/*' --ignore='eligibility/*' --ignore='reports/*' --ignore='complaints/*'
-	for app in registration eligibility reports complaints; do (cd $$app && ../$(BIN)/python ../manage.py makemessages -l id -l en); done
+	$(BIN)/python manage.py makemessages -l id --ignore='.venv/*' --ignore='registration/*' --ignore='eligibility/*' --ignore='reports/*' --ignore='complaints/*'
+	for app in registration eligibility reports complaints; do (cd $$app && ../$(BIN)/python ../manage.py makemessages -l id); done
 	$(BIN)/python manage.py compilemessages --ignore='.venv/*'
 
 check: install
