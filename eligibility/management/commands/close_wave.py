@@ -1,0 +1,22 @@
+"""`python manage.py close_wave NUMBER`: close an open wave and enqueue its screening."""
+from django.core.management.base import BaseCommand, CommandError
+
+from eligibility.services import close_wave
+from registration.models import Wave
+
+
+class Command(BaseCommand):
+    help = "Close an open wave now (as the admin action does) and enqueue its screening. Idempotent."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("number", type=int, help="the wave number, e.g. 12")
+
+    def handle(self, *args, number: int, **options) -> None:
+        try:
+            wave = Wave.objects.get(number=number)
+        except Wave.DoesNotExist:
+            raise CommandError(f"There is no wave {number}.") from None
+        if close_wave(wave=wave, by=None):
+            self.stdout.write(self.style.SUCCESS(f"Wave {number} closed; its screening is queued."))
+        else:
+            self.stdout.write(f"Wave {number} was not open (status: {wave.status}); nothing changed.")

@@ -1,0 +1,80 @@
+"""Closing a wave: by staff, by command, at the deadline through beat; idempotent, enqueues once."""
+import datetime as dt
+from unittest import mock
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import timezone
+
+from eligibility import services, tasks
+from prakerja.celery import app
+from registration.models import Wave
+
+from .conftest import make_wave, new_person, register
+
+
+def test_it_closes_and_enqueues_the_screening_once(wave, staff, django_capture_on_commit_callbacks):
+    with mock.patch.object(tasks.screen_wave, "delay") as delay:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.close_wave(wave=wave, by=staff) is True
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.close_wave(wave=wave, by=staff) is False
+
+    delay.assert_called_once_with(wave.pk)
+    wave.refresh_from_db()
+    assert wave.status == Wave.Status.CLOSED and wave.closed_by == staff and wave.closed_at is not None
+
+
+def test_it_enqueues_nothing_when_the_transaction_rolls_back(wave, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.close_wave(wave=wave, by=None)
+    assert len(callbacks) == 1  # delay_on_commit: only after the close commits
+
+
+def test_it_does_not_close_a_draft_wave(db):
+    now = timezone.now()
+    draft = Wave.objects.create(number=50, quota=10, opens_at=now, closes_at=now + dt.timedelta(days=1))
+    assert services.close_wave(wave=draft, by=None) is False
+    assert Wave.objects.get(pk=draft.pk).status == Wave.Status.DRAFT
+
+
+def test_the_command_closes_a_wave(wave, capsys):
+    with mock.patch.object(tasks.screen_wave, "delay_on_commit") as enqueue:
+        call_command("close_wave", str(wave.number))
+        call_command("close_wave", str(wave.number))
+    assert enqueue.call_count == 1
+    assert Wave.objects.get(pk=wave.pk).status == Wave.Status.CLOSED
+    out = capsys.readouterr().out
+    assert "closed" in out.lower()
+
+
+def test_beat_closes_a_wave_at_its_deadline_and_not_before(db):
+    now = timezone.now()
+    wave = Wave.objects.create(number=60, quota=10, opens_at=now, closes_at=now + dt.timedelta(hours=2))
+    from registration.services import open_wave
+
+    open_wave(wave=wave, by=None)
+    register(new_person(), wave)
+
+    with mock.patch.object(tasks.screen_wave, "delay_on_commit") as enqueue:
+        with time_machine.travel(wave.closes_at - dt.timedelta(seconds=1), tick=False):
+            assert tasks.close_due_waves() == []
+        assert Wave.objects.get(pk=wave.pk).status == Wave.Status.OPEN
+        with time_machine.travel(wave.closes_at, tick=False):
+            assert tasks.close_due_waves() == [60]
+            assert tasks.close_due_waves() == []
+
+    wave.refresh_from_db()
+    assert wave.status == Wave.Status.CLOSED and wave.closed_by is None
+    assert wave.closed_at == wave.closes_at
+    enqueue.assert_called_once_with(wave.pk)
+
+
+@pytest.mark.parametrize("entry", ["close-due-waves", "requeue-stale-partitions"])
+def test_the_beat_schedule_names_tasks_that_exist(db, entry):
+    name = settings.CELERY_BEAT_SCHEDULE[entry]["task"]
+    app.loader.import_default_modules()
+    assert name in app.tasks
+    assert name.startswith("eligibility.tasks.")
