@@ -161,6 +161,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 EXCLUSION_LIST_MAX_UPLOAD_MB = env.int("EXCLUSION_LIST_MAX_UPLOAD_MB", default=512)
 EXCLUSION_LIST_UPLOAD_DIR = Path(env.str("EXCLUSION_LIST_UPLOAD_DIR", default=str(VAR_DIR / "lists")))
 
+# Screening: partitions per phase (each one Celery task, shared by every worker on every machine), and
+# how long a claimed partition may go without finishing before the sweep re-queues it.
+SCREENING_PARTITIONS = env.int("SCREENING_PARTITIONS", default=8)
+SCREENING_STALE_AFTER = env.int("SCREENING_STALE_AFTER", default=300)
+
 # Joki signals in the screening report: clusters above these thresholds are listed for staff review
 # (never rejected automatically). A family sharing one connection stays below them.
 JOKI_IP_MIN_ACCOUNTS = env.int("JOKI_IP_MIN_ACCOUNTS", default=10)
