@@ -108,7 +108,7 @@ def _enqueue_build(*, wave: Wave, run: ScreeningRun) -> None:
 
     from reports.tasks import build_wave_summary
 
-    if cache.add(f"reports:build:{run.pk}:{wave.seed_revealed_at}", True, timeout=15 * 60):
+    if cache.add(f"reports:build:{run.pk}:{wave.seed_revealed_at.timestamp() if wave.seed_revealed_at else 0}", True, timeout=15 * 60):
         build_wave_summary.delay_on_commit(wave.pk)
 
 
@@ -275,9 +275,11 @@ def parse_filters(*, status: str | None, reason: str | None) -> tuple[str, str]:
     """Validate a download's filters; raises ReportError naming the accepted values."""
     status, reason = (status or "").strip(), (reason or "").strip()
     if status and status not in ScreeningResult.Status.values:
-        raise ReportError(f"Unknown status {status!r}: use one of {', '.join(ScreeningResult.Status.values)}.")
+        raise ReportError(_("Unknown status '%(value)s': use one of %(choices)s.")
+                          % {"value": status, "choices": ", ".join(ScreeningResult.Status.values)})
     if reason and reason not in ReasonCode.values:
-        raise ReportError(f"Unknown reason {reason!r}: use one of {', '.join(ReasonCode.values)}.")
+        raise ReportError(_("Unknown reason '%(value)s': use one of %(choices)s.")
+                          % {"value": reason, "choices": ", ".join(ReasonCode.values)})
     return status, reason
 
 
@@ -450,14 +452,17 @@ def exportable_summary(*, wave: Wave, kind: str, build: bool | None = None) -> W
     """
     run, newer_running = latest_done_run(wave=wave)
     if run is None:
-        raise ReportError(f"Wave {wave.number} has no finished screening: nothing to export yet.")
+        raise ReportError(_("Wave %(number)s has no finished screening: nothing to export yet.")
+                          % {"number": wave.number})
     if kind == AuditEntry.Kind.RESULTS:
         if newer_running:
-            raise ReportError(f"A new screening of wave {wave.number} is running: export when it has finished.")
+            raise ReportError(_("A new screening of wave %(number)s is running: export when it has finished.")
+                              % {"number": wave.number})
         return None
     summary = get_report_state(wave=wave, build=build).summary
     if summary is None:
-        raise ReportError(f"The summary of wave {wave.number} is being computed: try again in a minute.")
+        raise ReportError(_("The summary of wave %(number)s is being computed: try again in a minute.")
+                          % {"number": wave.number})
     return summary
 
 

@@ -8,7 +8,7 @@ from functools import wraps
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -111,7 +111,7 @@ def _download(request: HttpRequest, number: int, kind: str) -> HttpResponse:
         blocks, counter = services.export(wave=wave, kind=kind, status=status, reason=reason,
                                           full_identity=full_identity, summary=summary)
     except services.ReportError as exc:
-        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+        return render(request, "reports/refused.html", {"wave": wave, "message": str(exc)}, status=400)
     entry = services.record_access(**_actor(request), action=AuditEntry.Action.DOWNLOAD, wave=wave, kind=kind,
                                    status=status, reason=reason, full_identity=full_identity)
     response = StreamingHttpResponse(services.audited(entry, blocks, counter), content_type="text/csv; charset=utf-8")

@@ -54,8 +54,8 @@ def test_it_writes_the_summary_and_the_clusters(wave, tmp_path):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["99"], "There is no wave 99 (waves: 21)"),
-    (["21", "--status", "lolos"], "Unknown status 'lolos'"),
-    (["21", "--reason", "asn;tni"], "Unknown reason 'asn;tni'"),
+    (["21", "--status", "lolos"], "Status 'lolos' tidak dikenal"),
+    (["21", "--reason", "asn;tni"], "Alasan 'asn;tni' tidak dikenal"),
     (["21", "--summary", "--clusters"], "not both"),
     (["21", "--summary", "--status", "eligible"], "filter the result rows only"),
     (["21", "--by", "nobody@example.com"], "no staff account"),
@@ -81,7 +81,7 @@ def test_it_refuses_by_a_staff_member_without_the_permissions(wave, tmp_path, re
 
 def test_it_refuses_a_wave_without_a_finished_screening(wave, tmp_path):
     ScreeningRun.objects.filter(wave=wave).update(status=ScreeningRun.Status.FAILED)
-    with pytest.raises(CommandError, match="no finished screening"):
+    with pytest.raises(CommandError, match="belum selesai diseleksi"):
         _run("21", "--output", str(tmp_path / "x.csv"))
 
 

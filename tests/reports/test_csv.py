@@ -82,7 +82,10 @@ def test_it_refuses_an_unknown_filter(client, reporter, wave, params):
     client.force_login(reporter)
     response = client.get(reverse("reports:results_csv", kwargs={"number": wave.number}), params)
     assert response.status_code == 400
-    assert "Unknown" in response.content.decode()
+    assert "tidak dikenal" in response.content.decode()  # Indonesian first
+    english = client.get(reverse("reports:results_csv", kwargs={"number": wave.number}), params,
+                         HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == 400 and "Unknown" in english.content.decode()
 
 
 def test_it_gives_whole_numbers_only_to_the_permission_holder_who_asks(client, full_reporter, wave):

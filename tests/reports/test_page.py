@@ -118,6 +118,6 @@ def test_it_says_when_a_worker_is_computing_the_figures(client, reporter, wave, 
     page = _page(client, reporter, wave)
     assert 'id="fig-registrations"' not in page and 'role="status"' in page
     response = client.get(reverse("reports:summary_csv", kwargs={"number": wave.number}))
-    assert response.status_code == 400 and "being computed" in response.content.decode()
+    assert response.status_code == 400 and "sedang dihitung" in response.content.decode()
     # The result rows need no summary: they download at once.
     assert client.get(reverse("reports:results_csv", kwargs={"number": wave.number})).status_code == 200
