@@ -1,5 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+admin.site.site_header = _("Kartu Prakerja: PMO administration")
+admin.site.site_title = _("Kartu Prakerja PMO")
+admin.site.index_title = _("Waves, screening, reports and complaints")
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
