@@ -35,7 +35,8 @@ class Command(BaseCommand):
                 number=number,
                 quota=600_000,
                 opens_at=now - timedelta(hours=1),
-                closes_at=(now + timedelta(days=3)).replace(hour=12, minute=0, second=0, microsecond=0),
+                # A hard deadline like wave 12's: noon WIB, three days from now.
+                closes_at=timezone.localtime(now + timedelta(days=3)).replace(hour=12, minute=0, second=0, microsecond=0),
             )
             try:
                 wave = open_wave(wave=wave, by=staff)

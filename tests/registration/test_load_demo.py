@@ -1,0 +1,35 @@
+import datetime as dt
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import time_machine
+from django.core.management import call_command
+
+from registration.management.commands.load_demo import STAFF_EMAIL, STAFF_PASSWORD
+from registration.models import User, Wave
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+@time_machine.travel(dt.datetime(2021, 2, 20, 9, 0, tzinfo=WIB), tick=False)
+def test_it_loads_an_open_wave_and_a_staff_account_once(db, settings):
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    call_command("load_demo", stdout=out)  # `make run` runs it every time: nothing is duplicated
+
+    wave = Wave.objects.get()
+    assert wave.is_accepting()
+    assert wave.seed_commitment and wave.status == Wave.Status.OPEN
+    assert wave.closes_at.astimezone(WIB) == dt.datetime(2021, 2, 23, 12, 0, tzinfo=WIB)
+    staff = User.objects.get(email=STAFF_EMAIL)
+    assert staff.is_superuser and staff.check_password(STAFF_PASSWORD)
+    assert STAFF_PASSWORD in out.getvalue() and "12:00 WIB" in out.getvalue()
+
+
+def test_it_refuses_to_load_demo_data_in_production(db, settings):
+    settings.DEBUG = False
+    err = StringIO()
+    call_command("load_demo", stdout=StringIO(), stderr=err)
+    assert not Wave.objects.exists() and not User.objects.exists()
+    assert "DEBUG" in err.getvalue()
