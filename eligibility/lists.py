@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import hashlib
 import io
 import logging
@@ -525,10 +526,75 @@ def start_exclusion_load(*, category: str, upload: BinaryIO, file_name: str, by:
     os.chmod(target, 0o600)
     with transaction.atomic():
         version = ExclusionList.objects.create(
-            category=category, file_name=file_name[:255], loaded_by=by, source_path=str(target)
+            category=category, file_name=file_name[:255], loaded_by=by, source_path=str(target),
+            enqueued_at=timezone.now(),
         )
         load_exclusion_list_task.delay_on_commit(version.pk)
     return version
+
+
+def stale_load_after() -> dt.timedelta:
+    """A version `loading` this long after its task was enqueued, with no live load, is stuck."""
+    return dt.timedelta(seconds=int(getattr(settings, "EXCLUSION_LIST_STALE_AFTER", 600)))
+
+
+# Re-enqueues of one stuck load before the sweep gives up: a file that kills its worker every time
+# (out of memory, say) must not be retried forever.
+MAX_LOAD_REQUEUES = 3
+
+
+def requeue_stale_loads(*, older_than: dt.timedelta | None = None) -> tuple[list[int], list[int]]:
+    """Re-enqueue, or fail, versions stuck in `loading`: their Celery message was lost, or their
+    worker died (its transaction rolled back, so nothing of the load remains). Part of the periodic
+    sweep (eligibility.tasks.requeue_stale_partitions). Returns (re-enqueued ids, failed ids).
+
+    A live load holds its version's advisory lock for its whole transaction (_load_version), so on
+    PostgreSQL a version whose lock is taken is being loaded, however long that takes, and is left
+    alone. While this sweep holds the lock a delivery of the load skips it ("being loaded by another
+    worker"), which is harmless: the message enqueued here is sent after the sweep's commit. Running
+    the sweep twice, or beside a late delivery of the original message, is safe: a load finds the
+    version no longer `loading`, or the lock taken, and does nothing. Uploads (a file under var/) are
+    re-enqueued up to MAX_LOAD_REQUEUES times; a command-line load (no file kept) cannot be redone
+    by a worker and is failed with a message asking to load it again.
+    """
+    from eligibility.list_tasks import load_exclusion_list_task
+
+    now = timezone.now()
+    cutoff = now - (older_than if older_than is not None else stale_load_after())
+    stale = ExclusionList.objects.filter(status=ExclusionList.Status.LOADING).filter(
+        models.Q(enqueued_at__lt=cutoff) | models.Q(enqueued_at__isnull=True, created_at__lt=cutoff)
+    )
+    requeued, failed = [], []
+    for pk in stale.values_list("pk", flat=True):
+        with transaction.atomic():
+            if connection.vendor == "postgresql" and not _try_lock_version(pk):
+                continue  # a worker is loading it right now
+            version = ExclusionList.objects.select_for_update().filter(
+                pk=pk, status=ExclusionList.Status.LOADING
+            ).first()
+            if version is None:
+                continue  # finished meanwhile
+            if version.source_path and version.requeues < MAX_LOAD_REQUEUES:
+                ExclusionList.objects.filter(pk=pk).update(enqueued_at=now, requeues=models.F("requeues") + 1)
+                load_exclusion_list_task.delay_on_commit(pk)
+                requeued.append(pk)
+                continue
+            error = (
+                _("The load did not finish after %(count)s attempts; upload the file again.")
+                % {"count": version.requeues + 1}
+                if version.source_path
+                else _("The load was interrupted before it finished; load the file again.")
+            )
+            ExclusionList.objects.filter(pk=pk, status=ExclusionList.Status.LOADING).update(
+                status=ExclusionList.Status.FAILED, error=error, source_path=""
+            )
+            if version.source_path:
+                path = Path(version.source_path)
+                transaction.on_commit(lambda path=path: path.unlink(missing_ok=True))
+            failed.append(pk)
+    if requeued or failed:
+        logger.warning("Exclusion list loads stuck in loading: re-enqueued %s, failed %s", requeued, failed)
+    return requeued, failed
 
 
 def load_uploaded_version(*, version_id: int) -> ExclusionList | None:
@@ -680,6 +746,13 @@ def _fill_postgresql(
             cursor.execute(f"ALTER TABLE {deduped} RENAME TO {table}")
             cursor.execute(f"ALTER TABLE {table} ALTER COLUMN nik_digest SET NOT NULL")
             cursor.execute(f"ALTER TABLE {table} ADD PRIMARY KEY (nik_digest)")
+        if version.category == ListCategory.PRIOR_AWARDEE:
+            # Built on the filled table like the primary key. The KK phase of a screening counts the
+            # earlier recipients of each family card in its KK digest range from this index alone.
+            cursor.execute(
+                f"CREATE INDEX {qn(f'exclusion_list_{version.pk}_kk')} ON {table} (kk_digest)"
+                f" INCLUDE (nik_digest) WHERE kk_digest IS NOT NULL"
+            )
         progress.value = 95
         counts.timings["index"] = time.perf_counter() - clock - sum(counts.timings.values())
         # The screening joins this table next: the planner must not believe it is empty.
@@ -710,6 +783,9 @@ def _fill_sqlite(version: ExclusionList, file: BinaryIO, layout: ListLayout, bad
             )
         cursor.execute(f"SELECT COUNT(*) FROM {table}")
         counts.rows = cursor.fetchone()[0]
+        if version.category == ListCategory.PRIOR_AWARDEE:
+            # As on PostgreSQL, for the KK phase's look-up by family card (SQLite has no INCLUDE).
+            cursor.execute(f"CREATE INDEX {qn(f'exclusion_list_{version.pk}_kk')} ON {table} (kk_digest)")
     counts.lines, counts.good, counts.bad = reader.lines, reader.good, reader.bad
     counts.timings["load"] = time.perf_counter() - clock
     return counts

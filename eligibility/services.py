@@ -495,15 +495,31 @@ def _complete_run(run: ScreeningRun) -> None:
     )
     Wave.objects.filter(pk=run.wave_id, status=Wave.Status.SCREENING).update(status=Wave.Status.SCREENED)
     # Housekeeping after the commit, so that the run is seen done without waiting for it: the run's
-    # hits go (the sweep removes them if this worker dies first), the results get fresh statistics.
-    transaction.on_commit(lambda: _clean_up_after(run.pk))
+    # hits go (the sweep removes them if this worker dies first), the results get fresh statistics,
+    # and list tables replaced while the run used them are dropped (this run no longer holds them).
+    # robust: a failed clean-up must not fail a run that has committed; the sweep and the next
+    # load release what is left.
+    transaction.on_commit(lambda: _clean_up_after(run.pk), robust=True)
+    # Registered after the clean-up, so it is enqueued once the results have their statistics:
+    # the report summary is built off the request path, before staff open the first page.
+    _enqueue_wave_summary(run.wave_id)
 
 
 def _clean_up_after(run_id: int) -> None:
+    from eligibility.lists import release_unused_list_tables
+
     ScreeningHit.objects.filter(run_id=run_id).delete()
     if _is_postgres():
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {ScreeningResult._meta.db_table}")
+    release_unused_list_tables()
+
+
+def _enqueue_wave_summary(wave_id: int) -> None:
+    """Build the wave's report summary in a worker once this transaction commits (reports app)."""
+    from reports.tasks import build_wave_summary
+
+    build_wave_summary.delay_on_commit(wave_id)
 
 
 def fail_run(*, run_id: int, error: str) -> None:
@@ -625,5 +641,6 @@ def select_awardees(*, wave: Wave, by: User | None) -> int:
             )
         Wave.objects.filter(pk=wave.pk).update(status=Wave.Status.SELECTED, seed_revealed_at=timezone.now())
         selected = ScreeningResult.objects.filter(wave_id=wave.pk, selected=True).count()
+        _enqueue_wave_summary(wave.pk)
     logger.info("Wave %s: %s selected by %s", wave.number, selected, by)
     return selected

@@ -84,5 +84,10 @@ def _fail(partition_id: int, exc: Exception) -> None:
 
 @shared_task(acks_late=True)
 def requeue_stale_partitions() -> list[int]:
-    """Beat, every 60 s: re-queue partitions whose worker vanished or whose message was lost."""
-    return services.requeue_stale_partitions()
+    """Beat, every 60 s: re-queue partitions whose worker vanished or whose message was lost, and
+    re-enqueue (or fail) exclusion-list loads stuck in `loading` for the same reasons."""
+    from eligibility.lists import requeue_stale_loads
+
+    requeued = services.requeue_stale_partitions()
+    requeue_stale_loads()
+    return requeued

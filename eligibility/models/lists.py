@@ -62,6 +62,10 @@ class ExclusionList(models.Model):
     source_path = models.CharField(max_length=500, blank=True, editable=False)
     # When the entries table of a replaced version was dropped (no running screening used it any more).
     released_at = models.DateTimeField(_("table released at"), null=True, blank=True, editable=False)
+    # When the load's task was last enqueued (the upload, or the sweep re-enqueueing a lost message),
+    # and how many times the sweep did so: a version stuck in `loading` is retried, then failed.
+    enqueued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    requeues = models.PositiveSmallIntegerField(default=0, editable=False)
 
     objects = ExclusionListQuerySet.as_manager()
 
