@@ -151,3 +151,21 @@ def test_the_database_refuses_a_second_running_run_of_a_wave(wave):
     ScreeningRun.objects.create(wave=wave)
     with pytest.raises(IntegrityError), transaction.atomic():
         ScreeningRun.objects.create(wave=wave)
+
+
+def test_a_rerun_with_a_new_list_version_replaces_every_changed_result(wave):
+    people = [new_person() for _ in range(12)]
+    for person in people:
+        register(person, wave)
+    make_list("asn", people[:6])
+    screen(wave, partitions=3)
+    assert sorted(reasons for _, reasons in outcome(wave).values()).count("asn") == 6
+
+    make_list("asn", people[6:9])  # the category's new version
+    run = screen(wave, partitions=2, restart=True)
+
+    after = outcome(wave)
+    assert len(after) == 12 == ScreeningResult.objects.filter(wave_id=wave.pk, run_id=run.pk).count()
+    reasons_of = {r.applicant_id: after[r.pk][1] for r in wave.registrations.all()}
+    assert [reasons_of[p.pk] for p in people] == [""] * 6 + ["asn"] * 3 + [""] * 3
+    assert run.outcome_counts["reasons"].get("asn") == 3
