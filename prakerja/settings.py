@@ -160,6 +160,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Exclusion lists: uploads are kept outside the web root until loaded; big files use the import command.
 EXCLUSION_LIST_MAX_UPLOAD_MB = env.int("EXCLUSION_LIST_MAX_UPLOAD_MB", default=512)
 EXCLUSION_LIST_UPLOAD_DIR = Path(env.str("EXCLUSION_LIST_UPLOAD_DIR", default=str(VAR_DIR / "lists")))
+# A load still "loading" after this many seconds with no live worker holding it is re-queued or failed.
+EXCLUSION_LIST_STALE_AFTER = env.int("EXCLUSION_LIST_STALE_AFTER", default=600)
 
 # Screening: partitions per phase (each one Celery task, shared by every worker on every machine), and
 # how long a claimed partition may go without finishing before the sweep re-queues it.
