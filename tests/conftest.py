@@ -19,6 +19,16 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Rate-limit counters and login-throttle state live in the cache, which outlives a test's transaction.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def make_applicant(*, email: str, nik: str, kk: str, phone: str, full_name: str = "Siti Aminah",
                    birth_date: dt.date | None = None, verified: bool = True) -> Applicant:
     from prakerja.lib.identity import parse_nik

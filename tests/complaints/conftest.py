@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
 from prakerja.celery import app as celery_app
 
@@ -21,14 +20,6 @@ def eager_celery():
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = True, True
     yield
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = old
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """Every test starts with no rate-limit counters (they live in the default cache)."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

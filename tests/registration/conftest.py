@@ -5,27 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from registration.models import Applicant, Registration, User, Wave
 from registration.services import open_wave
 from tests.conftest import PASSWORD, make_applicant  # noqa: F401  (re-exported for the tests)
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Autouse runs before the persona fixtures: their accounts are hashed with MD5, not 1M rounds of
-    # PBKDF2 (about a second per account on this machine). Never used outside tests.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    # django-ratelimit counts in the cache, which outlives a test's database transaction.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
