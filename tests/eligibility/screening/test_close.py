@@ -78,3 +78,20 @@ def test_the_beat_schedule_names_tasks_that_exist(db, entry):
     app.loader.import_default_modules()
     assert name in app.tasks
     assert name.startswith("eligibility.tasks.")
+
+
+def test_the_command_records_who_closed_the_wave(wave, staff, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks():
+        call_command("close_wave", str(wave.number), "--by", staff.email.upper())
+    closed = Wave.objects.get(pk=wave.pk)
+    assert closed.status == Wave.Status.CLOSED and closed.closed_by == staff
+
+
+def test_the_command_refuses_an_unknown_wave_or_account_and_changes_nothing(wave):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="no wave 999"):
+        call_command("close_wave", "999")
+    with pytest.raises(CommandError, match="no staff account"):
+        call_command("close_wave", str(wave.number), "--by", "nobody@example.com")
+    assert Wave.objects.get(pk=wave.pk).status == Wave.Status.OPEN
