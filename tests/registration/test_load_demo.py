@@ -6,6 +6,7 @@ import time_machine
 from django.core.management import call_command
 
 from registration.management.commands.load_demo import STAFF_EMAIL, STAFF_PASSWORD
+from eligibility.models import ExclusionList
 from registration.models import User, Wave
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -18,12 +19,16 @@ def test_it_loads_an_open_wave_and_a_staff_account_once(db, settings):
     call_command("load_demo", stdout=out)
     call_command("load_demo", stdout=out)  # `make run` runs it every time: nothing is duplicated
 
-    wave = Wave.objects.get()
+    past = Wave.objects.get(number=11)
+    assert past.status == Wave.Status.CLOSED and past.registrations.count() == 120
+    assert ExclusionList.objects.active().get().row_count == 18  # every seventh demo applicant is on the ASN list
+    wave = Wave.objects.get(number=12)
     assert wave.is_accepting()
     assert wave.seed_commitment and wave.status == Wave.Status.OPEN
     assert wave.closes_at.astimezone(WIB) == dt.datetime(2021, 2, 23, 12, 0, tzinfo=WIB)
     staff = User.objects.get(email=STAFF_EMAIL)
     assert staff.is_superuser and staff.check_password(STAFF_PASSWORD)
+    assert User.objects.count() == 121 and Wave.objects.count() == 2
     assert STAFF_PASSWORD in out.getvalue() and "12:00 WIB" in out.getvalue()
 
 

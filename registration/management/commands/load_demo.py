@@ -1,23 +1,50 @@
-"""Demo data for `make run`: an open wave with a deadline a few days ahead and a staff account.
+"""Demo data for `make run`: an open wave with a deadline a few days ahead, a staff account, and a past
+wave with 120 applicants and an exclusion list, closed so that the worker `make run` starts screens it
+(staff can then run the selection and open its report).
 
 Safe to run again: nothing is duplicated and an existing staff password is left alone.
 """
+import datetime as dt
+import io
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.db import transaction
 from django.utils import timezone
 
-from registration.models import Wave
+from eligibility.lists import load_exclusion_list
+from eligibility.models import ExclusionList, ListCategory
+from eligibility.services import close_wave
+from prakerja.lib.digest import keyed_digest
+from registration.models import Applicant, Registration, Wave
 from registration.services import WaveError, open_wave
 
 STAFF_EMAIL = "staf@prakerja.local"
 STAFF_PASSWORD = "prakerja-demo-2021"
+PAST_APPLICANTS = 120
+
+
+def _demo_people(count: int) -> list[dict]:
+    """Valid, made-up identities in Kab. Bogor (32 01): families of three share a KK."""
+    people = []
+    for i in range(count):
+        born = dt.date(1985, 1, 1) + dt.timedelta(days=53 * i)
+        day = born.day + (40 if i % 2 else 0)  # women add 40 to the day
+        people.append({
+            "nik": f"320101{day:02d}{born:%m%y}{i + 1:04d}",
+            "kk": f"3201010101{21 + i // 3 % 60:02d}{i // 3:04d}",
+            "full_name": f"Peserta Demo {i + 1}",
+            "birth_date": born,
+            "phone": f"+62812{7000000 + i:07d}",
+            "email": f"peserta{i + 1}@demo.prakerja.local",
+        })
+    return people
 
 
 class Command(BaseCommand):
-    help = "Load demo data: an open wave closing in a few days and a staff (superuser) account."
+    help = "Load demo data: an open wave, a staff (superuser) account, and a past wave closed for screening."
 
     def handle(self, *args, **options) -> None:
         if not settings.DEBUG:
@@ -28,6 +55,7 @@ class Command(BaseCommand):
         if staff is None:
             staff = User.objects.create_superuser(email=STAFF_EMAIL, password=STAFF_PASSWORD)
         now = timezone.now()
+        self._past_wave(staff=staff, now=now)
         wave = Wave.objects.accepting(now).first()
         if wave is None:
             number = (Wave.objects.order_by("-number").values_list("number", flat=True).first() or 11) + 1
@@ -44,3 +72,38 @@ class Command(BaseCommand):
                 self.stderr.write(str(exc))
         self.stdout.write(self.style.SUCCESS(f"Open wave: {wave.number}, closes {timezone.localtime(wave.closes_at):%Y-%m-%d %H:%M} WIB"))
         self.stdout.write(self.style.SUCCESS(f"Staff login: {STAFF_EMAIL} / {STAFF_PASSWORD}  at http://127.0.0.1:8000/admin/"))
+
+    def _past_wave(self, *, staff, now: dt.datetime) -> None:
+        """Wave 11, two weeks ago, with demo applicants and an ASN list; closed, so its screening is queued."""
+        if Wave.objects.exists():  # only on a fresh database: never mixes demo data into real waves
+            return
+        people = _demo_people(PAST_APPLICANTS)
+        with transaction.atomic():
+            wave = Wave.objects.create(number=11, quota=50, opens_at=now - timedelta(days=21),
+                                       closes_at=now - timedelta(days=14))
+            wave = open_wave(wave=wave, by=staff)
+            User = get_user_model()
+            users = User.objects.bulk_create([
+                User(email=p["email"], email_verified_at=now - timedelta(days=20), password="!")  # no login
+                for p in people
+            ])
+            applicants = Applicant.objects.bulk_create([
+                Applicant(user=user, nik=p["nik"], kk=p["kk"], full_name=p["full_name"], birth_date=p["birth_date"],
+                          phone=p["phone"], not_in_formal_education=True)
+                for user, p in zip(users, people)
+            ])
+            Registration.objects.bulk_create([
+                Registration(wave=wave, applicant=applicant, registered_at=wave.opens_at + timedelta(minutes=7 * i),
+                             nik_digest=keyed_digest(applicant.nik), kk_digest=keyed_digest(applicant.kk))
+                for i, applicant in enumerate(applicants)
+            ])
+        if not ExclusionList.objects.active().filter(category=ListCategory.ASN).exists():
+            # Every seventh demo applicant is a civil servant.
+            rows = "nik\n" + "".join(f"{p['nik']}\n" for p in people[::7])
+            load_exclusion_list(category=ListCategory.ASN, path_or_file=io.BytesIO(rows.encode()),
+                                file_name="demo-asn.csv", by=staff)
+        close_wave(wave=wave, by=staff)
+        self.stdout.write(self.style.SUCCESS(
+            f"Past wave 11: {PAST_APPLICANTS} registrations, closed; the worker screens it "
+            "(then run the selection in the admin)."
+        ))
