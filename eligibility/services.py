@@ -212,6 +212,13 @@ def _earlier_recipient_waves(wave_id: int) -> list[int]:
     return list(Wave.objects.filter(number__lt=number, status=Wave.Status.SELECTED).values_list("pk", flat=True))
 
 
+def _earlier_recipient_waves_sql(wave_id: int, params: dict) -> str:
+    """Placeholders for the earlier waves' ids ("" when there are none), their values added to `params`."""
+    earlier = _earlier_recipient_waves(wave_id)
+    params.update({f"w{i}": pk for i, pk in enumerate(earlier)})
+    return ", ".join(f"%(w{i})s" for i in range(len(earlier)))
+
+
 def claim_partition(*, partition_id: int, previous_attempt: int | None = None) -> int | None:
     """Claim a partition for this delivery: pending -> running, attempts + 1. Returns the attempt
     number, or None when another delivery has it or it is done (a duplicate message).
@@ -319,11 +326,9 @@ def _screen_lists(run: ScreeningRun, partition: ScreeningPartition) -> tuple[int
             f"SELECT r.id, {bit} AS bit FROM {reg} r JOIN {qn(version['table_name'])} l ON l.nik_digest = r.nik_digest"
             f" WHERE r.wave_id = %(wave)s AND {_range_sql('r.nik_digest', high)} AND {_range_sql('l.nik_digest', high)}"
         )
-    earlier = _earlier_recipient_waves(run.wave_id)
-    if earlier:
+    waves = _earlier_recipient_waves_sql(run.wave_id, params)
+    if waves:
         # Selected in an earlier wave of this system: prior_awardee, like the 2020 list.
-        params.update({f"w{i}": pk for i, pk in enumerate(earlier)})
-        waves = ", ".join(f"%(w{i})s" for i in range(len(earlier)))
         branches.append(
             f"SELECT r.id, {1 << LIST_CODES.index(PRIOR_AWARDEE)} AS bit FROM {reg} r"
             f" JOIN {reg} r2 ON r2.nik_digest = r.nik_digest"
@@ -401,10 +406,8 @@ def _screen_kk(run: ScreeningRun, partition: ScreeningPartition) -> tuple[int, d
             f"SELECT l.kk_digest, l.nik_digest FROM {qn(prior_list['table_name'])} l"
             f" WHERE l.kk_digest IS NOT NULL AND {_range_sql('l.kk_digest', high)}"
         )
-    earlier = _earlier_recipient_waves(run.wave_id)
-    if earlier:
-        params.update({f"w{i}": pk for i, pk in enumerate(earlier)})
-        waves = ", ".join(f"%(w{i})s" for i in range(len(earlier)))
+    waves = _earlier_recipient_waves_sql(run.wave_id, params)
+    if waves:
         prior_sources.append(
             f"SELECT r2.kk_digest, r2.nik_digest FROM {result} s JOIN {reg} r2 ON r2.id = s.registration_id"
             f" WHERE s.wave_id IN ({waves}) AND s.selected AND {_range_sql('r2.kk_digest', high)}"
