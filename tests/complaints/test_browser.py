@@ -6,6 +6,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from complaints.models import Complaint
+from tests.browser import click_and_wait
 from tests.complaints.helpers import image_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -28,7 +29,7 @@ def test_it_files_a_complaint_and_checks_its_status(browser, output_dir, setting
     # The honeypot is not visible to a person.
     assert not browser.find_element(By.NAME, "homepage").is_displayed()
     browser.save_screenshot(str(output_dir / "1-form.png"))
-    browser.find_element(By.CSS_SELECTOR, "form.complaint-form button[type=submit]").click()
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form.complaint-form button[type=submit]"))
 
     reference = browser.find_element(By.ID, "reference").text
     browser.save_screenshot(str(output_dir / "2-sent.png"))
@@ -41,7 +42,7 @@ def test_it_files_a_complaint_and_checks_its_status(browser, output_dir, setting
     browser.get(browser.base_url + "/pengaduan/status/")
     browser.find_element(By.NAME, "reference").send_keys(reference.lower())
     browser.find_element(By.NAME, "email").send_keys("pelapor@example.com")
-    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
 
     status = browser.find_element(By.ID, "complaint-status")
     assert reference in status.text

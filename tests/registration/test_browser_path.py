@@ -8,10 +8,9 @@ import re
 import pytest
 from django.core import mail
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
-from selenium.webdriver.support.wait import WebDriverWait
 
 from registration.models import Registration, User
+from tests.browser import click_and_wait
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,13 +22,6 @@ def fill(browser, name: str, value: str) -> None:
     field = browser.find_element(By.NAME, name)
     field.clear()
     field.send_keys(value)
-
-
-def click_and_wait(browser, element) -> None:
-    """Click something that loads a new page, and wait until it has replaced the old one."""
-    page = browser.find_element(By.TAG_NAME, "html")
-    element.click()
-    WebDriverWait(browser, 15).until(staleness_of(page))
 
 
 def submit(browser) -> None:
