@@ -63,7 +63,7 @@ class WaveAdmin(admin.ModelAdmin):
     actions = ["open_waves", "close_waves", "retry_screening", "run_selection"]
     change_form_template = "eligibility/wave_change_form.html"
     readonly_fields = ["status", "opened_at", "closed_at", "closed_by", "seed_commitment", "seed_display",
-                       "seed_revealed_at", "report_link"]
+                       "seed_revealed_at", "selected_by", "report_link"]
 
     def get_fieldsets(self, request, obj=None):
         main = ["number", "quota", "opens_at", "closes_at"]
@@ -72,7 +72,7 @@ class WaveAdmin(admin.ModelAdmin):
         return [
             (None, {"fields": main + ["status"]}),
             (_("Lifecycle"), {"fields": ["opened_at", "closed_at", "closed_by", "report_link"]}),
-            (_("Lottery"), {"fields": ["seed_commitment", "seed_display", "seed_revealed_at"]}),
+            (_("Lottery"), {"fields": ["seed_commitment", "seed_display", "seed_revealed_at", "selected_by"]}),
         ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -83,7 +83,7 @@ class WaveAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         latest = ScreeningRun.objects.filter(wave=OuterRef("pk")).order_by("-pk")
-        return super().get_queryset(request).select_related("closed_by").annotate(
+        return super().get_queryset(request).select_related("closed_by", "selected_by").annotate(
             registration_count=Count("registrations"),
             run_status=Subquery(latest.values("status")[:1]),
             run_phase=Subquery(latest.values("phase")[:1]),

@@ -49,11 +49,13 @@ from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from eligibility.models.lists import BadRowReason, ExclusionList, ExclusionListBadRow, ListCategory
 from eligibility.models.screening import ScreeningRun
 from prakerja.lib.digest import digest_bytes
 from prakerja.lib.identity import PROVINCE_CODES, clean_number, mask
+from prakerja.lib.messages import TranslatableError
 from registration.models import User
 
 logger = logging.getLogger(__name__)
@@ -75,7 +77,7 @@ _ASCII_16_DIGITS = re.compile(r"[0-9]{16}")
 _TABLE_NAME = re.compile(r"exclusion_list_[0-9]+")
 
 
-class ListFileError(ValueError):
+class ListFileError(TranslatableError, ValueError):
     """A list file refused as a whole (no `nik` column, not UTF-8, empty, not a CSV file).
 
     str() is a message for staff in their language. Nothing was stored."""
@@ -112,12 +114,13 @@ def inspect_list_file(file: BinaryIO, *, category: str) -> ListLayout:
     file.seek(0)
     head = file.read(8192)
     if not head.strip():
-        raise ListFileError(_("The file is empty."))
+        raise ListFileError(gettext_lazy("The file is empty."))
     kind = filetype.guess(head)
     if kind is not None or b"\x00" in head:
         raise ListFileError(
-            _("This is not a CSV file (it looks like %(kind)s). Save the list as CSV (UTF-8) and upload it again.")
-            % {"kind": kind.extension.upper() if kind else _("a binary file")}
+            gettext_lazy(
+                "This is not a CSV file (it looks like %(kind)s). Save the list as CSV (UTF-8) and upload it again."),
+            kind=kind.extension.upper() if kind else gettext_lazy("a binary file"),
         )
     file.seek(0)
     header = file.readline()
@@ -133,8 +136,8 @@ def inspect_list_file(file: BinaryIO, *, category: str) -> ListLayout:
         columns = []
     if "nik" not in columns:
         raise ListFileError(
-            _("The first line of the file must be a header with a “nik” column; found: %(columns)s.")
-            % {"columns": ", ".join(f"“{name}”" for name in columns if name) or _("nothing")}
+            gettext_lazy("The first line of the file must be a header with a “nik” column; found: %(columns)s."),
+            columns=", ".join(f"“{name}”" for name in columns if name) or gettext_lazy("nothing"),
         )
     nik_index = columns.index("nik")
     kk_index = columns.index("kk") if category == ListCategory.PRIOR_AWARDEE and "kk" in columns else None
@@ -154,7 +157,7 @@ def inspect_list_file(file: BinaryIO, *, category: str) -> ListLayout:
     except UnicodeDecodeError:
         raise _not_utf8(line) from None
     if not has_data:
-        raise ListFileError(_("The file has a header but no rows: nothing to load."))
+        raise ListFileError(gettext_lazy("The file has a header but no rows: nothing to load."))
     file.seek(0, os.SEEK_END)
     return ListLayout(
         nik_index=nik_index, kk_index=kk_index, delimiter=delimiter, data_offset=data_offset, size=file.tell()
@@ -163,8 +166,9 @@ def inspect_list_file(file: BinaryIO, *, category: str) -> ListLayout:
 
 def _not_utf8(line: int) -> ListFileError:
     return ListFileError(
-        _("The file is not UTF-8 text (first problem on line %(line)s). Save it as “CSV UTF-8” and try again.")
-        % {"line": line}
+        gettext_lazy(
+            "The file is not UTF-8 text (first problem on line %(line)s). Save it as “CSV UTF-8” and try again."),
+        line=line,
     )
 
 
@@ -493,7 +497,7 @@ def load_exclusion_list(
     Returns the version, with `timings` (seconds per phase) for the benchmark.
     """
     if category not in ListCategory.values:
-        raise ListFileError(_("Unknown list category “%(category)s”.") % {"category": category})
+        raise ListFileError(gettext_lazy("Unknown list category “%(category)s”."), category=category)
     with _open(path_or_file) as file:
         layout = inspect_list_file(file, category=category)
         version = ExclusionList.objects.create(
@@ -515,7 +519,7 @@ def start_exclusion_load(*, category: str, upload: BinaryIO, file_name: str, by:
     from eligibility.list_tasks import load_exclusion_list_task
 
     if category not in ListCategory.values:
-        raise ListFileError(_("Unknown list category “%(category)s”.") % {"category": category})
+        raise ListFileError(gettext_lazy("Unknown list category “%(category)s”."), category=category)
     inspect_list_file(upload, category=category)
     folder = upload_dir()
     folder.mkdir(parents=True, exist_ok=True)
@@ -645,7 +649,7 @@ class _open:
             return self._given
         path = Path(self._given)
         if not path.is_file():
-            raise ListFileError(_("File not found: %(path)s") % {"path": path})
+            raise ListFileError(gettext_lazy("File not found: %(path)s"), path=path)
         self._opened = open(path, "rb")
         return self._opened
 

@@ -39,12 +39,13 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from eligibility.models.lists import ExclusionList, ListCategory
 from eligibility.models.screening import (
     Phase, ReasonCode, ScreeningHit, ScreeningPartition, ScreeningResult, ScreeningRun,
 )
+from prakerja.lib.messages import TranslatableError
 from registration.models import Applicant, Registration, User, Wave
 
 logger = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ KK_SLOTS = 2  # at most two recipients per family card, across the whole program
 _TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 
-class ScreeningError(Exception):
+class ScreeningError(TranslatableError):
     """A refused screening or selection step; str() is a message for staff in their language."""
 
 
@@ -124,7 +125,7 @@ def _snapshot_lists() -> list[dict]:
     versions = []
     for version in active.select_related("loaded_by").order_by("category"):
         if not _TABLE_NAME.match(version.table_name or ""):
-            raise ScreeningError(_("List %(list)s has no usable table.") % {"list": version})
+            raise ScreeningError(_("List %(list)s has no usable table."), list=str(version))
         versions.append({
             "category": version.category,
             "version_id": version.pk,
@@ -152,10 +153,8 @@ def start_screening(*, wave: Wave, by: User | None, restart: bool = False) -> Sc
         if not restart and wave.status != Wave.Status.CLOSED:
             return ScreeningRun.objects.filter(wave=wave, status=ScreeningRun.Status.RUNNING).first()
         if wave.status not in (Wave.Status.CLOSED, Wave.Status.SCREENING, Wave.Status.SCREENED):
-            raise ScreeningError(
-                _("Wave %(number)s cannot be screened while it is %(status)s.")
-                % {"number": wave.number, "status": wave.get_status_display()}
-            )
+            raise ScreeningError(_("Wave %(number)s cannot be screened while it is %(status)s."),
+                                 number=wave.number, status=Wave.Status(wave.status).label)
         previous = list(
             ScreeningRun.objects.select_for_update().filter(wave=wave, status=ScreeningRun.Status.RUNNING)
         )
@@ -365,9 +364,9 @@ def _screen_lists(run: ScreeningRun, partition: ScreeningPartition) -> tuple[int
 def _check_table_name(version: dict) -> None:
     # Table names are interpolated into SQL: only the loader's plain identifiers pass.
     if not _TABLE_NAME.match(version.get("table_name") or ""):
-        raise ScreeningError(_("List %(category)s #%(id)s has no usable table (%(table)r).")
-                             % {"category": version.get("category"), "id": version.get("version_id"),
-                                "table": version.get("table_name")})
+        raise ScreeningError(_("List %(category)s #%(id)s has no usable table (%(table)r)."),
+                             category=version.get("category"), id=version.get("version_id"),
+                             table=version.get("table_name"))
 
 
 def _codes(mask: int) -> list[str]:
@@ -646,8 +645,8 @@ def select_awardees(*, wave: Wave, by: User | None) -> int:
             return ScreeningResult.objects.filter(wave_id=wave.pk, selected=True).count()
         if wave.status != Wave.Status.SCREENED:
             raise ScreeningError(
-                _("Wave %(number)s must be screened before the selection (it is %(status)s).")
-                % {"number": wave.number, "status": wave.get_status_display()}
+                _("Wave %(number)s must be screened before the selection (it is %(status)s)."),
+                number=wave.number, status=Wave.Status(wave.status).label,
             )
         if _is_postgres():
             # sha256(bytea) orders bytewise, which is the order of its hex form.
@@ -669,8 +668,10 @@ def select_awardees(*, wave: Wave, by: User | None) -> int:
                 f"UPDATE {result} SET rank = NULL, selected = FALSE WHERE wave_id = %(wave)s AND status <> %(eligible)s",
                 params,
             )
-        Wave.objects.filter(pk=wave.pk).update(status=Wave.Status.SELECTED, seed_revealed_at=timezone.now())
+        Wave.objects.filter(pk=wave.pk).update(
+            status=Wave.Status.SELECTED, seed_revealed_at=timezone.now(), selected_by=by
+        )
         selected = ScreeningResult.objects.filter(wave_id=wave.pk, selected=True).count()
         _enqueue_wave_summary(wave.pk)
-    logger.info("Wave %s: %s selected by %s", wave.number, selected, by)
+    logger.info("Wave %s: %s selected by user #%s", wave.number, selected, by.pk if by else None)
     return selected

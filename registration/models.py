@@ -174,6 +174,10 @@ class Wave(models.Model):
     seed = models.CharField(_("seed"), max_length=64, blank=True, editable=False)
     seed_commitment = models.CharField(_("seed commitment (SHA-256)"), max_length=64, blank=True, editable=False)
     seed_revealed_at = models.DateTimeField(_("seed revealed at"), null=True, blank=True, editable=False)
+    selected_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False,
+        verbose_name=_("selection run by"),
+    )
 
     objects = WaveQuerySet.as_manager()
 

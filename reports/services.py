@@ -21,9 +21,11 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Valu
 from django.db.models.functions import Concat, Substr, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from eligibility.models import ReasonCode, ScreeningResult, ScreeningRun
 from prakerja.lib.identity import PROVINCE_CODES
+from prakerja.lib.messages import TranslatableError
 from registration.models import Applicant, Registration, User, Wave
 from reports.models import AuditEntry, JokiCluster, WaveSummary
 from reports.sql import MaskedName, MaskedNumber, MaskedPhone, ProvinceName, WibIsoformat, cluster_sql, mask_phone
@@ -39,7 +41,7 @@ PERM_DOWNLOAD = "reports.download_wave_report"
 PERM_FULL_NIK = "reports.view_full_nik"
 
 
-class ReportError(Exception):
+class ReportError(TranslatableError):
     """A refused report request (bad filter, screening not finished); str() is a message for staff."""
 
 
@@ -275,11 +277,11 @@ def parse_filters(*, status: str | None, reason: str | None) -> tuple[str, str]:
     """Validate a download's filters; raises ReportError naming the accepted values."""
     status, reason = (status or "").strip(), (reason or "").strip()
     if status and status not in ScreeningResult.Status.values:
-        raise ReportError(_("Unknown status '%(value)s': use one of %(choices)s.")
-                          % {"value": status, "choices": ", ".join(ScreeningResult.Status.values)})
+        raise ReportError(gettext_lazy("Unknown status '%(value)s': use one of %(choices)s."),
+                          value=status, choices=", ".join(ScreeningResult.Status.values))
     if reason and reason not in ReasonCode.values:
-        raise ReportError(_("Unknown reason '%(value)s': use one of %(choices)s.")
-                          % {"value": reason, "choices": ", ".join(ReasonCode.values)})
+        raise ReportError(gettext_lazy("Unknown reason '%(value)s': use one of %(choices)s."),
+                          value=reason, choices=", ".join(ReasonCode.values))
     return status, reason
 
 
@@ -452,17 +454,19 @@ def exportable_summary(*, wave: Wave, kind: str, build: bool | None = None) -> W
     """
     run, newer_running = latest_done_run(wave=wave)
     if run is None:
-        raise ReportError(_("Wave %(number)s has no finished screening: nothing to export yet.")
-                          % {"number": wave.number})
+        raise ReportError(gettext_lazy("Wave %(number)s has no finished screening: nothing to export yet."),
+                          number=wave.number)
     if kind == AuditEntry.Kind.RESULTS:
         if newer_running:
-            raise ReportError(_("A new screening of wave %(number)s is running: export when it has finished.")
-                              % {"number": wave.number})
+            raise ReportError(
+                gettext_lazy("A new screening of wave %(number)s is running: export when it has finished."),
+                number=wave.number,
+            )
         return None
     summary = get_report_state(wave=wave, build=build).summary
     if summary is None:
-        raise ReportError(_("The summary of wave %(number)s is being computed: try again in a minute.")
-                          % {"number": wave.number})
+        raise ReportError(gettext_lazy("The summary of wave %(number)s is being computed: try again in a minute."),
+                          number=wave.number)
     return summary
 
 

@@ -58,7 +58,7 @@ def test_it_writes_the_summary_and_the_clusters(wave, tmp_path):
     (["21", "--reason", "asn;tni"], "Alasan 'asn;tni' tidak dikenal"),
     (["21", "--summary", "--clusters"], "not both"),
     (["21", "--summary", "--status", "eligible"], "filter the result rows only"),
-    (["21", "--by", "nobody@example.com"], "no staff account"),
+    (["21", "--by", "nobody@example.com"], "no active staff account"),
 ])
 def test_it_refuses_bad_arguments(wave, tmp_path, args, message):
     with pytest.raises(CommandError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -73,9 +73,9 @@ def test_it_refuses_an_unwritable_output(wave, tmp_path):
 
 
 def test_it_refuses_by_a_staff_member_without_the_permissions(wave, tmp_path, reporter, viewer):
-    with pytest.raises(CommandError, match="lacks reports.download_wave_report"):
+    with pytest.raises(CommandError, match="lacks the permission reports.download_wave_report"):
         _run("21", "--by", viewer.email, "--output", str(tmp_path / "x.csv"))
-    with pytest.raises(CommandError, match="lacks reports.view_full_nik"):
+    with pytest.raises(CommandError, match="lacks the permission reports.view_full_nik"):
         _run("21", "--by", reporter.email, "--full-nik", "--output", str(tmp_path / "x.csv"))
 
 

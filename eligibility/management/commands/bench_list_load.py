@@ -12,11 +12,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from eligibility.lists import load_exclusion_list, release_unused_list_tables
 from eligibility.models.lists import ListCategory
+from prakerja.lib import cli
 from prakerja.lib.identity import PROVINCE_CODES
 
 TARGET_SECONDS = 60.0
@@ -52,17 +52,17 @@ COPY (
 """
 
 
-class Command(BaseCommand):
+class Command(cli.Command):
     help = "Benchmark loading an exclusion list (PostgreSQL): the service beside a bare COPY + CREATE INDEX."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--rows", type=int, default=10_000_000, help="rows in the generated file (10,000,000)")
+        parser.add_argument("--rows", type=cli.positive_count, default=10_000_000,
+                            help="rows in the generated file (10,000,000)")
         parser.add_argument("--category", default=ListCategory.BSU, choices=ListCategory.values,
                             help="the category the benchmark file is loaded as, in the benchmark database")
 
     def handle(self, *args, rows: int, category: str, **options) -> None:
-        if connection.vendor != "postgresql":
-            raise CommandError("bench_list_load needs PostgreSQL: set DATABASE_URL (make bench does).")
+        cli.require_postgresql("bench_list_load")
         call_command("migrate", interactive=False, verbosity=0)
         path = self._file(rows)
         with connection.cursor() as cursor:

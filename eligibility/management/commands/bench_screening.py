@@ -30,13 +30,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
 from eligibility import services
 from eligibility.models.lists import ExclusionList, ListCategory
 from eligibility.models.screening import ScreeningResult, ScreeningRun
+from prakerja.lib import cli
 from registration.models import Registration, Wave
 from reports.models import WaveSummary
 
@@ -47,27 +48,29 @@ ROOT = Path(settings.BASE_DIR)
 CATEGORIES = sorted(ListCategory.values)
 
 
-class Command(BaseCommand):
+class Command(cli.Command):
     help = "Benchmark: screen a closed wave (default 1,000,000 registrations x 10,000,000 list entries)."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--registrations", type=int, default=1_000_000)
-        parser.add_argument("--entries", type=int, default=10_000_000)
-        parser.add_argument("--partitions", type=int, default=None,
+        parser.add_argument("--registrations", type=cli.positive_count, default=1_000_000)
+        parser.add_argument("--entries", type=cli.positive_count, default=10_000_000)
+        parser.add_argument("--partitions", type=cli.positive_count, default=None,
                             help="partitions per phase (default: one per worker process)")
-        parser.add_argument("--workers", type=int, default=2, help="worker process concurrency (prefork)")
-        parser.add_argument("--sample", type=int, default=2_000, help="registrations in the per-row baseline")
+        parser.add_argument("--workers", type=cli.positive_count, default=2,
+                            help="worker process concurrency (prefork)")
+        parser.add_argument("--sample", type=cli.positive_count, default=2_000,
+                            help="registrations in the per-row baseline")
         parser.add_argument("--fresh", action="store_true", help="rebuild the generated data")
         parser.add_argument("--no-references", action="store_true", help="time the screening only")
-        parser.add_argument("--repeat", type=int, default=3, help="timed screenings (the median is reported)")
+        parser.add_argument("--repeat", type=cli.positive_count, default=3,
+                            help="timed screenings (the median is reported)")
         parser.add_argument("--rerun", action="store_true",
                             help="time re-runs: each screening replaces the previous one's stored results")
 
     def handle(self, *args, registrations: int, entries: int, partitions: int | None, workers: int,
                sample: int, fresh: bool, no_references: bool = False, repeat: int = 3, rerun: bool = False,
                **options) -> None:
-        if connection.vendor != "postgresql":
-            raise CommandError("bench_screening needs PostgreSQL (BENCH_DATABASE_URL).")
+        cli.require_postgresql("bench_screening")
         call_command("migrate", interactive=False, verbosity=0)
         partitions = partitions or workers
         out = self.stdout.write

@@ -1,28 +1,24 @@
 """`python manage.py close_wave NUMBER [--by EMAIL]`: close an open wave and enqueue its screening."""
-from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext_lazy as _
 
 from eligibility.services import close_wave
-from registration.models import User, Wave
+from prakerja.lib import cli
+from registration.models import Wave
 
 
-class Command(BaseCommand):
+class Command(cli.Command):
     help = "Close an open wave now (as the admin action does) and enqueue its screening. Idempotent."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("number", type=int, help="the wave number, e.g. 12")
+        parser.add_argument("number", type=cli.wave_number, help="the wave number, e.g. 12")
         parser.add_argument("--by", metavar="EMAIL", help="the staff account recorded as having closed the wave")
 
     def handle(self, *args, number: int, by: str | None = None, **options) -> None:
-        try:
-            wave = Wave.objects.get(number=number)
-        except Wave.DoesNotExist:
-            raise CommandError(f"There is no wave {number}.") from None
-        staff = None
-        if by:
-            staff = User.objects.filter(email__iexact=by, is_staff=True).first()
-            if staff is None:
-                raise CommandError(f"--by {by}: no staff account with this e-mail.")
+        wave = cli.get_wave(number)
+        staff = cli.staff_account(by) if by else None
         if close_wave(wave=wave, by=staff):
-            self.stdout.write(self.style.SUCCESS(f"Wave {number} closed; its screening is queued."))
+            self.stdout.write(self.style.SUCCESS(cli.bilingual(
+                _("Wave %(number)s closed; its screening is queued."), {"number": number})))
         else:
-            self.stdout.write(f"Wave {number} was not open (status: {wave.status}); nothing changed.")
+            self.stdout.write(cli.bilingual(_("Wave %(number)s was not open (status: %(status)s); nothing changed."),
+                                            {"number": number, "status": Wave.Status(wave.status).label}))

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext_lazy as _
 
 from eligibility.lists import ListFileError, load_exclusion_list
 from eligibility.models.lists import ListCategory
-from registration.models import User
+from prakerja.lib import cli
 
 
-class Command(BaseCommand):
+class Command(cli.Command):
     help = (
         "Load a CSV file (header with a 'nik' column; the prior_awardee list may add 'kk') as the new list of "
         "CATEGORY. It replaces the category's list atomically once fully loaded. Categories: "
@@ -24,23 +24,21 @@ class Command(BaseCommand):
 
     def handle(self, *args, category: str, file: str, by: str | None = None, **options) -> None:
         if category not in ListCategory.values:
-            raise CommandError(f"Unknown category '{category}'. Valid categories: {', '.join(ListCategory.values)}")
+            raise cli.command_error(_("Unknown list category “%(category)s”: use one of %(choices)s."),
+                                    category=category, choices=", ".join(ListCategory.values))
         path = Path(file)
         if not path.is_file():
-            raise CommandError(f"File not found: {path}")
-        user = None
-        if by:
-            user = User.objects.filter(email__iexact=by, is_staff=True).first()
-            if user is None:
-                raise CommandError(f"No staff account with the e-mail address {by}")
+            raise cli.command_error(_("File not found: %(path)s"), path=path)
+        user = cli.staff_account(by) if by else None
         try:
             version = load_exclusion_list(category=category, path_or_file=path, file_name=path.name, by=user)
         except ListFileError as exc:
-            raise CommandError(str(exc)) from None
-        self.stdout.write(self.style.SUCCESS(f"Loaded {path.name} as {version} (now active)"))
-        self.stdout.write(f"  lines read:      {version.line_count:>12,}")
-        self.stdout.write(f"  rows loaded:     {version.row_count:>12,}")
-        self.stdout.write(f"  duplicate rows:  {version.duplicate_count:>12,}")
-        self.stdout.write(f"  bad rows:        {version.bad_row_count:>12,}")
+            raise cli.refused(exc) from None
+        self.stdout.write(self.style.SUCCESS(cli.bilingual(
+            _("Loaded %(file)s as %(list)s (now active)."), {"file": path.name, "list": version})))
+        for label, count in [(_("lines read"), version.line_count), (_("rows loaded"), version.row_count),
+                             (_("duplicate rows"), version.duplicate_count), (_("bad rows"), version.bad_row_count)]:
+            self.stdout.write(f"  {cli.bilingual(label) + ':':<40}{count:>12,}")
         if version.bad_row_count:
-            self.stdout.write("  (line numbers and reasons: download them from the exclusion list's admin page)")
+            self.stdout.write("  " + cli.bilingual(
+                _("Line numbers and reasons: download them from the exclusion list's admin page.")))

@@ -1,28 +1,28 @@
-"""`python manage.py select_awardees NUMBER`: run the quota lottery of a screened wave."""
-from django.core.management.base import BaseCommand, CommandError
+"""`python manage.py select_awardees NUMBER [--by EMAIL]`: run the quota lottery of a screened wave."""
+from django.utils.translation import gettext_lazy as _
 
 from eligibility.services import ScreeningError, select_awardees
-from registration.models import Wave
+from prakerja.lib import cli
 
 
-class Command(BaseCommand):
+class Command(cli.Command):
     help = ("Rank the eligible registrations of a screened wave by SHA-256 of 'seed:NIK', select the first "
             "`quota`, and reveal the seed. Selecting twice changes nothing.")
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("number", type=int, help="the wave number, e.g. 12")
+        parser.add_argument("number", type=cli.wave_number, help="the wave number, e.g. 12")
+        parser.add_argument("--by", metavar="EMAIL", help="the staff account recorded as having run the selection")
 
-    def handle(self, *args, number: int, **options) -> None:
+    def handle(self, *args, number: int, by: str | None = None, **options) -> None:
+        wave = cli.get_wave(number)
+        staff = cli.staff_account(by) if by else None
         try:
-            wave = Wave.objects.get(number=number)
-        except Wave.DoesNotExist:
-            raise CommandError(f"There is no wave {number}.") from None
-        try:
-            selected = select_awardees(wave=wave, by=None)
+            selected = select_awardees(wave=wave, by=staff)
         except ScreeningError as exc:
-            raise CommandError(str(exc)) from None
+            raise cli.refused(exc) from None
         wave.refresh_from_db()
-        self.stdout.write(self.style.SUCCESS(
-            f"Wave {number}: {selected} selected (quota {wave.quota}). Seed {wave.seed} "
-            f"(commitment {wave.seed_commitment})."
-        ))
+        self.stdout.write(self.style.SUCCESS(cli.bilingual(
+            _("Wave %(number)s: %(selected)s selected (quota %(quota)s). Seed %(seed)s (commitment %(commitment)s)."),
+            {"number": number, "selected": selected, "quota": wave.quota, "seed": wave.seed,
+             "commitment": wave.seed_commitment},
+        )))

@@ -14,10 +14,11 @@ import resource
 import time
 import zoneinfo
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection, transaction
 
 from eligibility.models import ScreeningResult, ScreeningRun
+from prakerja.lib import cli
 from prakerja.lib.identity import PROVINCE_CODES
 from registration.models import Applicant, Registration, User, Wave
 from reports import services
@@ -34,18 +35,16 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
 
 
-class Command(BaseCommand):
+class Command(cli.Command):
     help = "Stream a wave's full result CSV (view code path) beside COPY TO STDOUT; PostgreSQL only."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--registrations", type=int, default=1_000_000, help="size of the bench wave")
+        parser.add_argument("--registrations", type=cli.positive_count, default=1_000_000,
+                            help="size of the bench wave")
         parser.add_argument("--summary", action="store_true", help="also time building the stored summary")
 
     def handle(self, *args, registrations: int, summary: bool, **options) -> None:
-        if connection.vendor != "postgresql":
-            raise CommandError("bench_report_csv needs PostgreSQL: set DATABASE_URL (make bench does).")
-        if registrations < 1:
-            raise CommandError("--registrations must be at least 1.")
+        cli.require_postgresql("bench_report_csv")
         wave = self._bench_wave(registrations)
         self.stdout.write(f"wave {wave.number}: {registrations:,} registrations with results")
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 import getpass
 import os
 
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext_lazy as _
 
-from registration.models import Wave
+from prakerja.lib import cli
 from reports import services
 from reports.models import AuditEntry
 
 
-class Command(BaseCommand):
+class Command(cli.Command):
     help = (
         "Write the screening results of wave NUMBER (or its summary, or its joki clusters) as CSV to --output. "
         "NIK, KK, names and phones are masked unless --full-nik. Every run is recorded in the report audit log "
@@ -21,7 +20,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("number", type=int, help="wave number")
+        parser.add_argument("number", type=cli.wave_number, help="wave number")
         parser.add_argument("--status", default="", help="only eligible or ineligible registrations")
         parser.add_argument("--reason", default="", help="only ineligible registrations with this reason code")
         parser.add_argument("--summary", action="store_true", help="write the summary instead of the result rows")
@@ -33,26 +32,23 @@ class Command(BaseCommand):
     def handle(self, *args, number: int, status: str, reason: str, summary: bool, clusters: bool, full_nik: bool,
                by: str, output: str, **options) -> None:
         if summary and clusters:
-            raise CommandError("Give --summary or --clusters, not both.")
+            raise cli.command_error(_("Give --summary or --clusters, not both."))
         kind = AuditEntry.Kind.SUMMARY if summary else AuditEntry.Kind.CLUSTERS if clusters else AuditEntry.Kind.RESULTS
         if kind != AuditEntry.Kind.RESULTS and (status or reason):
-            raise CommandError("--status and --reason filter the result rows only.")
-        wave = Wave.objects.filter(number=number).first()
-        if wave is None:
-            known = ", ".join(str(n) for n in Wave.objects.order_by("number").values_list("number", flat=True)) or "none"
-            raise CommandError(f"There is no wave {number} (waves: {known}).")
+            raise cli.command_error(_("--status and --reason filter the result rows only."))
+        wave = cli.get_wave(number)
         try:
             status, reason = services.parse_filters(status=status, reason=reason)
             user = self._user(by, full_nik=full_nik)
             # An operator can wait: a missing summary is computed here, whatever the wave's size.
             summary = services.exportable_summary(wave=wave, kind=kind, build=True)
         except services.ReportError as exc:
-            raise CommandError(str(exc)) from None
+            raise cli.refused(exc) from None
         path = os.path.abspath(output)
         try:
             handle = open(path, "wb")  # noqa: SIM115 - closed below, after the stream
         except OSError as exc:
-            raise CommandError(f"Cannot write {path}: {exc.strerror}.") from None
+            raise cli.command_error(_("Cannot write %(path)s: %(problem)s."), path=path, problem=exc.strerror) from None
         with handle:
             blocks, counter = services.export(wave=wave, kind=kind, status=status, reason=reason,
                                               full_identity=full_nik, summary=summary)
@@ -63,17 +59,17 @@ class Command(BaseCommand):
             )
             for block in services.audited(entry, blocks, counter):
                 handle.write(block)
-        masked = "whole NIK/KK" if full_nik else "masked"
-        self.stdout.write(self.style.SUCCESS(f"Wrote {counter[0]} rows ({masked}) to {path}."))
+        message = (_("Wrote %(rows)s rows (whole NIK and KK) to %(path)s.") if full_nik
+                   else _("Wrote %(rows)s rows (masked) to %(path)s."))
+        self.stdout.write(self.style.SUCCESS(cli.bilingual(message, {"rows": counter[0], "path": path})))
 
     def _user(self, email: str, *, full_nik: bool):
         if not email:
             return None
-        user = get_user_model().objects.filter(email__iexact=email).first()
-        if user is None or not user.is_staff:
-            raise CommandError(f"--by {email}: no staff account with this e-mail.")
+        user = cli.staff_account(email)
         needed = [services.PERM_DOWNLOAD] + ([services.PERM_FULL_NIK] if full_nik else [])
         missing = [perm for perm in needed if not user.has_perm(perm)]
         if missing:
-            raise CommandError(f"--by {email}: the account lacks {', '.join(missing)}.")
+            raise cli.command_error(_("--by %(email)s: the account lacks the permission %(missing)s."),
+                                    email=email, missing=", ".join(missing))
         return user

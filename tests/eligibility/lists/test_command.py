@@ -25,7 +25,9 @@ def test_it_loads_a_file_and_prints_the_counts(write_csv, staff):
 
 
 def test_it_lists_the_valid_categories_for_an_unknown_one(write_csv):
-    with pytest.raises(CommandError, match="Unknown category 'pns'. Valid categories: pejabat_negara, dprd, asn"):
+    with pytest.raises(CommandError, match="Kategori daftar “pns” tidak dikenal: gunakan salah satu dari "
+                                           "pejabat_negara, dprd, asn.* / Unknown list category “pns”: use one of "
+                                           "pejabat_negara, dprd, asn"):
         call_command("import_exclusions", "pns", str(write_csv(f"nik\n{NIK_A}\n")))
     assert not ExclusionList.objects.exists()
 
@@ -42,5 +44,5 @@ def test_it_explains_a_refused_file(write_csv):
 
 
 def test_it_refuses_an_unknown_staff_account(write_csv):
-    with pytest.raises(CommandError, match="No staff account"):
+    with pytest.raises(CommandError, match="tidak ada akun staf aktif .* / .*no active staff account"):
         call_command("import_exclusions", "asn", str(write_csv(f"nik\n{NIK_A}\n")), "--by", "nobody@example.com")

@@ -99,6 +99,7 @@ def test_the_actions_open_close_retry_and_select(staff_client, staff, db):
 
     response = action(staff_client, "run_selection", draft)
     assert Wave.objects.get(pk=draft.pk).status == Wave.Status.SELECTED
+    assert Wave.objects.get(pk=draft.pk).selected_by.email == "pmo@prakerja.go.id"
     assert ScreeningResult.objects.filter(wave_id=draft.pk, selected=True).count() == 1
     # Selecting a selected wave again, or screening it again, changes nothing.
     action(staff_client, "run_selection", draft)

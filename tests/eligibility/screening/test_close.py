@@ -92,6 +92,6 @@ def test_the_command_refuses_an_unknown_wave_or_account_and_changes_nothing(wave
 
     with pytest.raises(CommandError, match="no wave 999"):
         call_command("close_wave", "999")
-    with pytest.raises(CommandError, match="no staff account"):
+    with pytest.raises(CommandError, match="tidak ada akun staf aktif dengan e-mail ini. / .*there is no active staff account"):
         call_command("close_wave", str(wave.number), "--by", "nobody@example.com")
     assert Wave.objects.get(pk=wave.pk).status == Wave.Status.OPEN

@@ -2,7 +2,7 @@
 import hashlib
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
 from eligibility.models.screening import ScreeningResult
@@ -36,6 +36,7 @@ def test_it_selects_exactly_the_quota_by_the_seeded_ranking(screened, staff):
 
     screened.refresh_from_db()
     assert screened.status == Wave.Status.SELECTED and screened.seed_revealed_at is not None
+    assert screened.selected_by == staff
     assert hashlib.sha256(screened.seed.encode()).hexdigest() == screened.seed_commitment
     ranked = list(ScreeningResult.objects.filter(wave_id=screened.pk, status="eligible")
                   .order_by("rank").values_list("registration_id", "rank", "selected"))
@@ -71,10 +72,31 @@ def test_it_refuses_a_wave_not_yet_screened(wave):
         select_awardees(wave=wave, by=None)
 
 
-def test_the_command_selects(screened, capsys):
-    call_command("select_awardees", str(screened.number))
+def test_the_command_selects_and_records_who_ran_it(screened, staff, capsys):
+    call_command("select_awardees", str(screened.number), "--by", staff.email.upper())
     assert ScreeningResult.objects.filter(wave_id=screened.pk, selected=True).count() == 5
-    assert "5" in capsys.readouterr().out
+    screened.refresh_from_db()
+    assert screened.selected_by == staff
+    out = capsys.readouterr().out
+    assert f"Gelombang {screened.number}: 5 terpilih (kuota 5). Seed {screened.seed}" in out
+    assert f"Wave {screened.number}: 5 selected (quota 5)." in out
+
+
+def test_the_command_refuses_an_unknown_account_and_selects_nothing(screened):
+    with pytest.raises(CommandError, match="tidak ada akun staf aktif .* / .*no active staff account"):
+        call_command("select_awardees", str(screened.number), "--by", "nobody@example.com")
+    screened.refresh_from_db()
+    assert screened.status == Wave.Status.SCREENED and screened.selected_by is None
+    assert not ScreeningResult.objects.filter(wave_id=screened.pk, selected=True).exists()
+
+
+def test_the_command_says_in_both_languages_why_a_wave_cannot_be_selected(wave):
+    with pytest.raises(CommandError) as refused:
+        call_command("select_awardees", str(wave.number))
+    indonesian, english = str(refused.value).split(" / ")
+    assert indonesian == f"Gelombang {wave.number} harus diseleksi sebelum penetapan peserta (statusnya Dibuka)."
+    assert english == f"Wave {wave.number} must be screened before the selection (it is Open)."
+    assert not Wave.objects.get(pk=wave.pk).seed_is_revealed
 
 
 def test_the_seed_cannot_be_changed_once_the_wave_opened(wave):
