@@ -17,6 +17,7 @@ from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
@@ -180,6 +181,9 @@ class ComplaintAdmin(admin.ModelAdmin):
     @admin.display(description=_("files"))
     def files_list(self, obj: Complaint) -> str:
         files = list(obj.files.all())
+        if not files and obj.evidence_removed_at:
+            return gettext("Removed on %(date)s: the retention period after closing had passed.") % {
+                "date": date_format(timezone.localtime(obj.evidence_removed_at), "DATETIME_FORMAT")}
         if not files:
             return "—"
         return format_html("<ul>{}</ul>", format_html_join(

@@ -9,6 +9,7 @@
 | COMPLAINT_LOOKUP_RATE_LIMIT | 20/h | status look-up POSTs per client IP |
 | COMPLAINT_MIN_FILL_SECONDS | 3 | a form posted sooner after it was rendered is a bot's |
 | COMPLAINT_FORM_MAX_AGE | 86400 | a form older than this (seconds) must be sent again |
+| COMPLAINT_EVIDENCE_RETENTION_DAYS | 365 | days a closed complaint keeps its files before they are deleted |
 """
 from __future__ import annotations
 
@@ -34,6 +35,10 @@ def min_fill_seconds() -> float:
 
 def form_max_age() -> int:
     return int(getattr(settings, "COMPLAINT_FORM_MAX_AGE", 24 * 60 * 60))
+
+
+def evidence_retention_days() -> int:
+    return int(getattr(settings, "COMPLAINT_EVIDENCE_RETENTION_DAYS", 365))
 
 
 # django-ratelimit calls a callable rate with (group, request).

@@ -127,6 +127,8 @@ class Complaint(models.Model):
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("filed at"), default=timezone.now)
     receipt_sent_at = models.DateTimeField(_("receipt e-mailed at"), null=True, blank=True, editable=False)
+    # Set when the retention task deleted this complaint's files (see services.remove_expired_evidence).
+    evidence_removed_at = models.DateTimeField(_("files removed at"), null=True, blank=True, editable=False)
 
     # Who changed what when. The reporter's contact and free text never change after filing and are personal
     # data: they stay out of the history tables.

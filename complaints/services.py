@@ -1,13 +1,15 @@
 """Workflows of the complaints app: filing, triage and notes. Each change is one transaction."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from complaints import conf
 from complaints.addresses import normalise_address
 from complaints.models import Complaint, ComplaintNote, Evidence, ReportedTarget, TriageStatus, new_reference
 from complaints.uploads import CheckedUpload
@@ -166,3 +168,28 @@ def mark_receipt_sent(*, complaint_id: int) -> bool:
 def release_receipt(*, complaint_id: int) -> None:
     """Undo mark_receipt_sent after a failed send, so that the retry may claim it again."""
     Complaint.objects.filter(pk=complaint_id).update(receipt_sent_at=None)
+
+
+def remove_expired_evidence(*, batch: int = 500) -> int:
+    """Delete the files of complaints closed longer ago than COMPLAINT_EVIDENCE_RETENTION_DAYS; returns how many.
+
+    PDP law: screenshots, transfer receipts and police reports are personal data, kept only while they serve the
+    case. A closed complaint keeps its record, notes and history; only its files go, and `evidence_removed_at`
+    says when. A complaint reopened meanwhile (its status no longer closed) keeps its files: the candidates are
+    locked and checked again before anything is deleted. At most `batch` complaints per call.
+    The files leave the disk only once the rows' deletion is committed.
+    """
+    cutoff = timezone.now() - dt.timedelta(days=conf.evidence_retention_days())
+    expired = Complaint.objects.filter(status=TriageStatus.CLOSED, status_changed_at__lt=cutoff)
+    with transaction.atomic():
+        candidates = expired.filter(Exists(Evidence.objects.filter(complaint=OuterRef("pk"))))
+        locked = list(expired.select_for_update(skip_locked=True)
+                      .filter(pk__in=list(candidates.values_list("pk", flat=True)[:batch]))
+                      .values_list("pk", flat=True))
+        files = Evidence.objects.filter(complaint_id__in=locked)
+        names = list(files.values_list("file", flat=True))
+        files.delete()
+        Complaint.objects.filter(pk__in=locked).update(evidence_removed_at=timezone.now())
+        storage = Evidence._meta.get_field("file").storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in names])
+    return len(names)

@@ -41,3 +41,17 @@ def send_receipt(self, *, complaint_id: int, language: str = "id") -> None:
         services.release_receipt(complaint_id=complaint_id)
         logger.warning("complaint %s: receipt e-mail failed, will retry", complaint_id)
         raise
+
+
+@shared_task
+def remove_expired_evidence() -> int:
+    """Nightly (Celery beat): delete the files of complaints closed longer ago than the retention period.
+
+    Batch after batch, each its own short transaction, until none is left. Returns the number of files removed.
+    """
+    removed = 0
+    while count := services.remove_expired_evidence():
+        removed += count
+    if removed:
+        logger.info("complaint retention: %s files removed", removed)
+    return removed

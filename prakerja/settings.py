@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -187,6 +188,8 @@ COMPLAINT_RATE_LIMIT = env.str("COMPLAINT_RATE_LIMIT", default="5/h")
 COMPLAINT_LOOKUP_RATE_LIMIT = env.str("COMPLAINT_LOOKUP_RATE_LIMIT", default="20/h")
 COMPLAINT_MIN_FILL_SECONDS = env.int("COMPLAINT_MIN_FILL_SECONDS", default=3)
 COMPLAINT_FORM_MAX_AGE = env.int("COMPLAINT_FORM_MAX_AGE", default=24 * 60 * 60)
+# PDP law: evidence (screenshots, transfer receipts, police reports) is kept only as long as it serves the case.
+COMPLAINT_EVIDENCE_RETENTION_DAYS = env.int("COMPLAINT_EVIDENCE_RETENTION_DAYS", default=365)
 
 # E-mail: one URL (django-environ) turned into Django 6.1's MAILERS. The default prints messages in the
 # terminal that runs `make run`, where a developer reads the verification link.
@@ -238,6 +241,9 @@ CELERY_BEAT_SCHEDULE = {
     "close-due-waves": {"task": "eligibility.tasks.close_due_waves", "schedule": 15.0},
     # Re-queue screening partitions whose worker vanished (SIGKILL, lost Redis queue).
     "requeue-stale-partitions": {"task": "eligibility.tasks.requeue_stale_partitions", "schedule": 60.0},
+    # Delete the files of complaints closed longer ago than COMPLAINT_EVIDENCE_RETENTION_DAYS, nightly.
+    "remove-expired-evidence": {"task": "complaints.tasks.remove_expired_evidence",
+                                "schedule": crontab(hour=2, minute=30)},
 }
 
 LOGGING = {
