@@ -23,6 +23,7 @@ from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
 from complaints import services
 from complaints.models import Complaint, ComplaintNote, ReportedTarget, TriageStatus
+from prakerja.lib.admin import PersonalDataLookupsMixin
 from prakerja.lib.identity import mask
 
 logger = logging.getLogger(__name__)
@@ -67,8 +68,10 @@ def _status_action(status: TriageStatus, description):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(admin.ModelAdmin):
+class ComplaintAdmin(PersonalDataLookupsMixin, admin.ModelAdmin):
     list_display = ["reference", "kind", "target_link", "status", "created_at", "file_count"]
+    personal_fields = frozenset({"reporter_email", "reporter_phone", "filed_by"})
+    personal_data_permission = "complaints.view_reporter_contact"
     list_filter = ["status", "kind", "created_at"]
     search_fields = ["reference", "target__address"]
     list_select_related = ["target"]
@@ -126,23 +129,24 @@ class ComplaintAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:complaints_complaint_change", args=[pk]))
 
     def _contact_fields(self, request: HttpRequest) -> list[str]:
-        if request.user.has_perm("complaints.view_reporter_contact"):
-            return ["reporter_email", "reporter_phone"]
-        return ["masked_reporter_email", "masked_reporter_phone"]
+        # The account's name is its e-mail address, usually the reporter's: masked alike.
+        if request.user.has_perm(self.personal_data_permission):
+            return ["reporter_email", "reporter_phone", "filed_by"]
+        return ["masked_reporter_email", "masked_reporter_phone", "masked_filed_by"]
 
     def get_fieldsets(self, request: HttpRequest, obj=None):
         return [
             (None, {"fields": ["reference", "kind", "status", "status_changed_at", "created_at"]}),
             (_("What was reported"), {"fields": ["target_link", "address_as_reported", "description", "loss",
                                                  "amount_lost", "files_list"]}),
-            (_("Reporter (personal data)"), {"fields": [*self._contact_fields(request), "filed_by", "language"]}),
+            (_("Reporter (personal data)"), {"fields": [*self._contact_fields(request), "language"]}),
             (_("Status history"), {"fields": ["status_history"]}),
         ]
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
         return [
             "reference", "kind", "status", "status_changed_at", "created_at", "target_link", "address_as_reported",
-            "description", "loss", "amount_lost", "files_list", *self._contact_fields(request), "filed_by",
+            "description", "loss", "amount_lost", "files_list", *self._contact_fields(request),
             "language", "status_history",
         ]
 
@@ -195,6 +199,10 @@ class ComplaintAdmin(admin.ModelAdmin):
     @admin.display(description=_("reporter's e-mail"))
     def masked_reporter_email(self, obj: Complaint) -> str:
         return _mask_email(obj.reporter_email)
+
+    @admin.display(description=_("filed by account"))
+    def masked_filed_by(self, obj: Complaint) -> str:
+        return _mask_email(obj.filed_by.email) if obj.filed_by_id else "—"
 
     @admin.display(description=_("reporter's phone"))
     def masked_reporter_phone(self, obj: Complaint) -> str:

@@ -12,6 +12,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from prakerja.lib.admin import PersonalDataLookupsMixin
 from prakerja.lib.identity import PROVINCE_CODES, clean_number
 from registration.models import Applicant, Registration, User
 
@@ -92,7 +93,7 @@ class ProvinceFilter(admin.SimpleListFilter):
     nik_field = "nik"
 
 
-class _PersonalDataMixin:
+class _PersonalDataMixin(PersonalDataLookupsMixin):
     """Masks NIK, KK, birth date and phone for staff without view_full_nik.
 
     The admin is one shared instance serving every request, so the choice is made per request in
@@ -101,6 +102,8 @@ class _PersonalDataMixin:
     """
 
     full_columns: dict[str, str] = {}  # full column -> masked column
+    personal_fields = frozenset({"nik", "kk", "phone", "birth_date", "nik_digest", "kk_digest"})
+    personal_data_permission = FULL_NIK_PERMISSION
 
     def _for(self, request: HttpRequest, names) -> list[str]:
         if _sees_full_numbers(request):
@@ -153,7 +156,7 @@ class ApplicantAdmin(_PersonalDataMixin, admin.ModelAdmin):
     def province_name(self, obj: Applicant) -> str:
         return obj.province
 
-    @admin.display(description=_("NIK"), ordering="nik")
+    @admin.display(description=_("NIK"))  # no sorting: the order of whole NIKs would reveal hidden digits
     def nik_masked(self, obj: Applicant) -> str:
         return obj.masked_nik
 
@@ -194,7 +197,7 @@ class RegistrationAdmin(_PersonalDataMixin, admin.ModelAdmin):
     def nik(self, obj: Registration) -> str:
         return obj.applicant.nik
 
-    @admin.display(description=_("NIK"), ordering="applicant__nik")
+    @admin.display(description=_("NIK"))  # no sorting: the order of whole NIKs would reveal hidden digits
     def nik_masked(self, obj: Registration) -> str:
         return obj.applicant.masked_nik
 

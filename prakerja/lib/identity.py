@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 # Valid province codes (Kemendagri): the first two digits of every NIK and KK number.
@@ -22,7 +23,7 @@ PROVINCE_CODES: dict[str, str] = {
 }
 
 _SEPARATORS = re.compile(r"[\s.]")
-_SIXTEEN_DIGITS = re.compile(r"\d{16}")
+_SIXTEEN_DIGITS = re.compile(r"[0-9]{16}")  # ASCII only: \d would take "０" or "٣", which the database refuses
 
 
 class IdentityError(ValueError):
@@ -34,8 +35,8 @@ class IdentityError(ValueError):
 
 
 def clean_number(raw: str) -> str:
-    """Strip the spaces and dots people type inside NIK and KK numbers."""
-    return _SEPARATORS.sub("", raw or "")
+    """Strip the spaces and dots people type inside NIK and KK numbers; full-width digits become ASCII (NFKC)."""
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw or ""))
 
 
 def _check_digits_and_province(number: str) -> None:
@@ -113,12 +114,12 @@ def age_on(birth_date: dt.date, day: dt.date) -> int:
 
 _PHONE_SEPARATORS = re.compile(r"[\s\-().]")
 # Indonesian mobile numbers: 08xx / +628xx / 628xx, 9 to 12 digits after the leading 8's country prefix.
-_MOBILE = re.compile(r"8\d{8,11}")
+_MOBILE = re.compile(r"8[0-9]{8,11}")
 
 
 def normalize_phone(raw: str) -> str:
     """Accept `08...`, `+628...` or `628...`; return E.164 (`+628...`). Raises IdentityError("phone")."""
-    number = _PHONE_SEPARATORS.sub("", raw or "")
+    number = _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", raw or ""))
     if number.startswith("+62"):
         national = number[3:]
     elif number.startswith("62"):

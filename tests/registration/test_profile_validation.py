@@ -52,7 +52,8 @@ def test_it_saves_a_valid_profile_with_tidy_values(user_client, verified_user):
     assert applicant.not_in_formal_education is True
 
 
-@pytest.mark.parametrize("nik", ["317101550895000", "31710155089500031", "3171O15508950003", ""])
+@pytest.mark.parametrize("nik", ["317101550895000", "31710155089500031", "3171O15508950003", "",
+                                 "٣١٧١٠١٥٥٠٨٩٥٠٠٠٣"])  # Arabic-Indic digits: digits, but not the NIK's
 def test_it_refuses_a_nik_that_is_not_16_digits(user_client, nik):
     message = "NIK terdiri dari tepat 16 angka" if nik else "Bidang ini tidak boleh kosong"
     code = "nik_format" if nik else "required"
@@ -120,12 +121,18 @@ def test_it_refuses_a_kk_with_an_unknown_province(user_client):
                    "Dua angka pertama nomor KK bukan kode provinsi yang sah")
 
 
+def test_full_width_digits_are_read_as_the_same_numbers(user_client):
+    assert post_profile(user_client, nik="３１７１０１５５０８９５０００３", kk="３１７１０１０１０１２００００３").status_code == 302
+    applicant = Applicant.objects.get()
+    assert (applicant.nik, applicant.kk) == ("3171015508950003", "3171010101200003")
+
+
 def test_the_kk_digits_7_to_12_are_an_issue_date_not_checked_as_a_birth_date(user_client):
     assert post_profile(user_client, kk="3171019999990003").status_code == 302
 
 
 @pytest.mark.parametrize("phone", ["0813 1111 2222", "0813-1111-2222", "+62 813 1111 2222", "6281311112222",
-                                   "(0813) 1111.2222"])
+                                   "(0813) 1111.2222", "０８１３ １１１１ ２２２２"])  # full-width, from some keyboards
 def test_it_accepts_the_usual_ways_to_write_a_mobile_number_and_stores_e164(user_client, phone):
     assert post_profile(user_client, phone=phone).status_code == 302
     assert Applicant.objects.get().phone == "+6281311112222"
@@ -138,6 +145,7 @@ def test_it_accepts_the_usual_ways_to_write_a_mobile_number_and_stores_e164(user
     "+1 415 555 0100",     # not Indonesian
     "813 1111 2222",       # no prefix
     "0813 1111 222a",
+    "٠٨١٣١١١١٢٢٢٢",        # Arabic-Indic digits
 ])
 def test_it_refuses_other_phone_numbers(user_client, phone):
     assert_refused(post_profile(user_client, phone=phone), "phone", "phone_format",
