@@ -48,7 +48,7 @@ class ExclusionListAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     fields = [
         "category", "status", "file_name", "loaded_by", "created_at", "activated_at", "progress_display",
-        "error", "line_count", "row_count", "duplicate_count", "bad_row_count", "bad_rows_link",
+        "error", "line_count", "row_count", "duplicate_count", "bad_row_count", "kk_dropped_count", "bad_rows_link",
         "table_name", "released_at",
     ]
     readonly_fields = fields
@@ -75,10 +75,17 @@ class ExclusionListAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("bad rows (line, reason)"))
     def bad_rows_link(self, obj: ExclusionList) -> str:
-        if not obj.bad_row_count:
+        if not obj.bad_row_count and not obj.kk_dropped_count:
             return "-"
+        if obj.kk_dropped_count:
+            # The report also holds the prior-awardee rows loaded without their invalid KK.
+            text = _("Download the %(count)s reported rows (CSV): %(bad)s not loaded, %(kk)s loaded without "
+                     "their KK") % {"count": obj.bad_row_count + obj.kk_dropped_count, "bad": obj.bad_row_count,
+                                    "kk": obj.kk_dropped_count}
+        else:
+            text = _("Download the %(count)s bad rows (CSV)") % {"count": obj.bad_row_count}
         return format_html('<a href="{}">{}</a>', reverse("admin:eligibility_exclusionlist_bad_rows", args=[obj.pk]),
-                           _("Download the %(count)s bad rows (CSV)") % {"count": obj.bad_row_count})
+                           text)
 
     def get_urls(self):
         view = self.admin_site.admin_view

@@ -17,6 +17,8 @@ How a file goes in (PostgreSQL), in ONE transaction, so that a failure or a kill
    makes that fail: the table is then rebuilt with one row per digest (the slower, rarer path).
 4. ANALYZE, then the swap: the category's active version becomes `replaced`, the new one `active`
    (the partial unique constraint allows one active version per category).
+   A file with no valid line at all is refused instead of swapped in (its version `failed`, with
+   its bad rows): an empty list would exclude nobody of its category from the next screening.
 A running screening recorded the versions it started with; their tables are dropped only by
 release_unused_list_tables() once no running screening names them.
 
@@ -74,13 +76,20 @@ PG_LOAD_SETTINGS = {
     "work_mem": "256MB",
 }
 _ASCII_16_DIGITS = re.compile(r"[0-9]{16}")
+# The bad-row reason of a valid NIK loaded without its KK, by the KK's problem (_check_number).
+_KK_DROPPED_REASONS = {
+    "format": BadRowReason.KK_FORMAT_NIK_LOADED.value,
+    "province": BadRowReason.KK_PROVINCE_NIK_LOADED.value,
+}
 _TABLE_NAME = re.compile(r"exclusion_list_[0-9]+")
 
 
 class ListFileError(TranslatableError, ValueError):
-    """A list file refused as a whole (no `nik` column, not UTF-8, empty, not a CSV file).
+    """A list file refused as a whole (no `nik` column, not UTF-8, empty, not a CSV file, no valid row).
 
-    str() is a message for staff in their language. Nothing was stored."""
+    str() is a message for staff in their language. Nothing was loaded: a file refused before its load
+    started stored nothing; one refused after reading it (no valid row) left a `failed` version with its
+    error and its bad rows, and the list in force unchanged."""
 
 
 def upload_dir() -> Path:
@@ -189,6 +198,9 @@ class _LineReader:
 
     Bad lines are written to `bad_sink` as "line,reason" and counted; they never reach the database
     as data. Line numbers are physical lines, the header being line 1 (one record per line).
+    A line with a valid NIK and an invalid KK (prior-awardee list) is good, passed on with an empty KK,
+    and also written to `bad_sink` and counted in `kk_dropped`: a mistyped KK must not take the
+    recipient's NIK off the list, or that recipient would pass screening and be awarded again.
     """
 
     def __init__(self, file: BinaryIO, layout: ListLayout, bad_sink: IO[str]):
@@ -198,6 +210,7 @@ class _LineReader:
         self.lines = 0
         self.good = 0
         self.bad = 0
+        self.kk_dropped = 0
         self.bytes_read = 0
         self._width = max(layout.nik_index, layout.kk_index or 0) + 1
         # A line that needs no parsing: plain fields (no quotes, no control characters), a valid NIK in
@@ -257,7 +270,9 @@ class _LineReader:
                 if not reason and layout.kk_index is not None and len(fields) > layout.kk_index:
                     kk, problem = _check_number(fields[layout.kk_index])
                     if problem and problem != "empty":
-                        reason = f"kk_{problem}"
+                        # Loaded without its KK (kk is ""), and reported.
+                        self.kk_dropped += 1
+                        self.bad_sink.write(f"{first_line + offset},{_KK_DROPPED_REASONS[problem]}\n")
             if reason:
                 self.bad += 1
                 self.bad_sink.write(f"{first_line + offset},{reason}\n")
@@ -477,6 +492,7 @@ class _Counts:
     lines: int = 0
     good: int = 0
     bad: int = 0
+    kk_dropped: int = 0
     rows: int = 0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -492,8 +508,11 @@ def load_exclusion_list(
 ) -> ExclusionList:
     """Load a list file as the new active version of `category`, synchronously (the whole load).
 
-    Raises ListFileError, storing nothing, for a file refused as a whole; bad lines are counted and
-    recorded, never loaded. Any other failure leaves the version `failed` with its cause and re-raises.
+    Raises ListFileError for a file refused as a whole: storing nothing when refused before the load
+    (no `nik` column, not UTF-8, ...), or leaving a `failed` version with its cause and bad rows when no
+    line holds a valid NIK. Bad lines are counted and recorded, never loaded (a prior-awardee line
+    with a valid NIK and a bad KK is loaded without the KK, and reported). Any other failure leaves
+    the version `failed` with its cause and re-raises.
     Returns the version, with `timings` (seconds per phase) for the benchmark.
     """
     if category not in ListCategory.values:
@@ -659,7 +678,13 @@ class _open:
 
 
 def _load_version(version: ExclusionList, file: BinaryIO, layout: ListLayout) -> None:
-    """Fill the version's table and swap it in, in one transaction; on failure mark it failed and re-raise."""
+    """Fill the version's table and swap it in, in one transaction; on failure mark it failed and re-raise.
+
+    A file without one valid row is refused after it was read: the version is committed `failed`
+    with the cause and its bad rows (so staff can see what is wrong with every line), its table
+    dropped, and ListFileError is raised. The list in force stays active.
+    """
+    refused: ListFileError | None = None
     try:
         with tempfile.TemporaryFile("w+", encoding="ascii", dir=settings.VAR_DIR) as bad_sink:
             if connection.vendor == "postgresql":
@@ -674,12 +699,12 @@ def _load_version(version: ExclusionList, file: BinaryIO, layout: ListLayout) ->
                         return
                     counts = _fill_postgresql(version, file, layout, bad_sink, progress, digest_pool)
                     _save_bad_rows_postgresql(version, bad_sink)
-                    _swap(version, counts)
+                    refused = _swap_or_refuse(version, counts)
             else:
                 with transaction.atomic():
                     counts = _fill_sqlite(version, file, layout, bad_sink)
                     _save_bad_rows_generic(version, bad_sink)
-                    _swap(version, counts)
+                    refused = _swap_or_refuse(version, counts)
             version._timings = counts.timings
     except ListFileError:
         raise
@@ -691,6 +716,40 @@ def _load_version(version: ExclusionList, file: BinaryIO, layout: ListLayout) ->
             status=ExclusionList.Status.FAILED, error=cause
         )
         raise
+    if refused is not None:
+        raise refused
+
+
+def _swap_or_refuse(version: ExclusionList, counts: _Counts) -> ListFileError | None:
+    """Swap the filled version in; or, when the file had no valid row, fail it and return the refusal.
+
+    A file whose every NIK is bad (a spreadsheet turned them into numbers like 3.20101E+15) must not
+    replace the list in force with an empty one: the next screening would exclude nobody of this
+    category. Runs inside the load's transaction, after the bad rows were saved, which stay with the
+    failed version as its report.
+    """
+    if counts.rows:
+        _swap(version, counts)
+        return None
+    refused = ListFileError(
+        gettext_lazy(
+            "No row of the file has a valid NIK (bad rows: %(count)s), so nothing was loaded and the list in force "
+            "did not change. If a spreadsheet turned the NIKs into numbers such as 3.20101E+15, format the “nik” "
+            "column as text, export the file as CSV again and load it again."),
+        count=counts.bad,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(f'exclusion_list_{version.pk}')}")
+    ExclusionList.objects.filter(pk=version.pk, status=ExclusionList.Status.LOADING).update(
+        status=ExclusionList.Status.FAILED,
+        error=str(refused),
+        line_count=counts.lines,
+        row_count=0,
+        duplicate_count=0,
+        bad_row_count=counts.bad,
+        kk_dropped_count=counts.kk_dropped,
+    )
+    return refused
 
 
 def _describe(exc: Exception) -> str:
@@ -732,8 +791,11 @@ def _fill_postgresql(
         cursor.copy_expert(f"COPY {table} (nik_digest, kk_digest) FROM STDIN WITH (FORMAT binary)",
                            _BlockStream(copy_data()))
         counts.lines, counts.good, counts.bad = reader.lines, reader.good, reader.bad
+        counts.kk_dropped = reader.kk_dropped
         counts.timings["read_digest_copy"] = time.perf_counter() - clock
         counts.rows = counts.good
+        if not counts.good:
+            return counts  # refused by _load_version: nothing to index
         try:
             with transaction.atomic():  # a savepoint: duplicates make the unique index fail
                 cursor.execute(f"ALTER TABLE {table} ADD PRIMARY KEY (nik_digest)")
@@ -791,6 +853,7 @@ def _fill_sqlite(version: ExclusionList, file: BinaryIO, layout: ListLayout, bad
             # As on PostgreSQL, for the KK phase's look-up by family card (SQLite has no INCLUDE).
             cursor.execute(f"CREATE INDEX {qn(f'exclusion_list_{version.pk}_kk')} ON {table} (kk_digest)")
     counts.lines, counts.good, counts.bad = reader.lines, reader.good, reader.bad
+    counts.kk_dropped = reader.kk_dropped
     counts.timings["load"] = time.perf_counter() - clock
     return counts
 
@@ -853,6 +916,7 @@ def _swap(version: ExclusionList, counts: _Counts) -> None:
         row_count=counts.rows,
         duplicate_count=counts.duplicates,
         bad_row_count=counts.bad,
+        kk_dropped_count=counts.kk_dropped,
         progress=100,
         error="",
     )

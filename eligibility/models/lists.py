@@ -54,6 +54,10 @@ class ExclusionList(models.Model):
     row_count = models.PositiveBigIntegerField(_("rows loaded"), default=0)
     duplicate_count = models.PositiveBigIntegerField(_("duplicate rows"), default=0)
     bad_row_count = models.PositiveBigIntegerField(_("bad rows"), default=0)
+    # Prior-awardee rows whose NIK was loaded without their invalid KK (reported as bad rows too): a
+    # mistyped KK must not let a 2020 recipient through, so the NIK goes in and the KK is left out.
+    # Part of row_count + duplicate_count, not of bad_row_count (the rows that were not loaded).
+    kk_dropped_count = models.PositiveBigIntegerField(_("rows loaded without their invalid KK"), default=0)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     error = models.TextField(_("error"), blank=True)
     # Data lines read from the file: row_count + duplicate_count + bad_row_count.
@@ -93,21 +97,30 @@ class ExclusionList(models.Model):
 
 
 class BadRowReason(models.TextChoices):
+    """Why a line of a list file is in its bad-rows report. The NIK reasons (and, in versions loaded
+    before KK problems stopped refusing a row, `kk_format` and `kk_province`) mean the line was not
+    loaded; the `*_nik_loaded` ones mean its NIK was loaded without the KK."""
+
     EMPTY = "empty", _("NIK is empty")
     FORMAT = "format", _("NIK is not 16 digits")
     PROVINCE = "province", _("NIK has an invalid province code")
     KK_FORMAT = "kk_format", _("KK is not 16 digits")
     KK_PROVINCE = "kk_province", _("KK has an invalid province code")
+    KK_FORMAT_NIK_LOADED = "kk_format_nik_loaded", _("KK is not 16 digits: the NIK was loaded without its KK")
+    KK_PROVINCE_NIK_LOADED = "kk_province_nik_loaded", _(
+        "KK has an invalid province code: the NIK was loaded without its KK")
 
 
 class ExclusionListBadRow(models.Model):
-    """A line of a list file that was not loaded, and why. Never the NIK itself: line number and reason only."""
+    """A line of a list file that was not loaded (or, for a bad KK, loaded without its KK), and why.
+
+    Never the NIK itself: line number and reason only."""
 
     exclusion_list = models.ForeignKey(
         ExclusionList, on_delete=models.CASCADE, related_name="bad_rows", verbose_name=_("exclusion list")
     )
     line = models.PositiveBigIntegerField(_("line"))
-    reason = models.CharField(_("reason"), max_length=16, choices=BadRowReason)
+    reason = models.CharField(_("reason"), max_length=32, choices=BadRowReason)
 
     class Meta:
         verbose_name = _("bad row")

@@ -36,9 +36,13 @@ class Command(cli.Command):
             raise cli.refused(exc) from None
         self.stdout.write(self.style.SUCCESS(cli.bilingual(
             _("Loaded %(file)s as %(list)s (now active)."), {"file": path.name, "list": version})))
-        for label, count in [(_("lines read"), version.line_count), (_("rows loaded"), version.row_count),
-                             (_("duplicate rows"), version.duplicate_count), (_("bad rows"), version.bad_row_count)]:
+        counts = [(_("lines read"), version.line_count), (_("rows loaded"), version.row_count),
+                  (_("duplicate rows"), version.duplicate_count), (_("bad rows"), version.bad_row_count)]
+        if category == ListCategory.PRIOR_AWARDEE:
+            # Part of the rows loaded: their NIK is on the list, their invalid KK is not.
+            counts.append((_("rows loaded without their invalid KK"), version.kk_dropped_count))
+        for label, count in counts:
             self.stdout.write(f"  {cli.bilingual(label) + ':':<40}{count:>12,}")
-        if version.bad_row_count:
+        if version.bad_row_count or version.kk_dropped_count:
             self.stdout.write("  " + cli.bilingual(
                 _("Line numbers and reasons: download them from the exclusion list's admin page.")))

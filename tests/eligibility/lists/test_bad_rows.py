@@ -34,21 +34,17 @@ def test_it_records_every_bad_row_with_its_line_and_reason(write_csv):
     assert on_table(version.table_name, NIK_A) and on_table(version.table_name, NIK_C)
 
 
-def test_it_reports_bad_kk_numbers_on_the_prior_awardee_list(write_csv):
+def test_it_reports_a_bad_kk_without_counting_its_row_as_bad(write_csv):
     content = (
         "nik,kk\n"
         f"{NIK_A},{KK_A}\n"          # 2 good
-        f"{NIK_B},12345\n"           # 3 KK not 16 digits
-        f"{NIK_C},0001010101200001\n"  # 4 KK province 00
+        f"{NIK_B},12345\n"           # 3 KK not 16 digits: the NIK is loaded
+        f"{NIK_C},0001010101200001\n"  # 4 KK province 00: the NIK is loaded
+        "12345,0001010101200001\n"    # 5 bad NIK: not loaded, reported for the NIK only
     )
     version = load_exclusion_list(category=ListCategory.PRIOR_AWARDEE, path_or_file=write_csv(content),
                                   file_name="p.csv", by=None)
-    assert version.row_count == 1
-    assert list(version.bad_rows.order_by("line").values_list("line", "reason")) == [(3, "kk_format"),
-                                                                                     (4, "kk_province")]
-
-
-def test_it_loads_a_file_made_only_of_bad_rows_as_an_empty_list(write_csv):
-    version = load_exclusion_list(category=ListCategory.ASN, path_or_file=write_csv("nik\n123\n456\n"),
-                                  file_name="a.csv", by=None)
-    assert (version.row_count, version.bad_row_count) == (0, 2)
+    assert (version.line_count, version.row_count, version.bad_row_count, version.kk_dropped_count) == (4, 3, 1, 2)
+    assert list(version.bad_rows.order_by("line").values_list("line", "reason")) == [
+        (3, "kk_format_nik_loaded"), (4, "kk_province_nik_loaded"), (5, "format")]
+    assert all(on_table(version.table_name, nik) for nik in (NIK_A, NIK_B, NIK_C))
