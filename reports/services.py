@@ -17,13 +17,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Concat, Substr, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from eligibility.models import ReasonCode, ScreeningResult, ScreeningRun
+from eligibility.models.screening import Phase, ScreeningPartition
 from prakerja.lib.identity import PROVINCE_CODES
 from prakerja.lib.messages import TranslatableError
 from registration.models import Applicant, Registration, User, Wave
@@ -53,22 +54,43 @@ class ReportState:
     newer_run_running: bool  # a run started after it is still going: its results are being replaced
     summary: WaveSummary | None
     computing: bool = False  # the summary is being computed by a worker (big wave): come back shortly
+    # A run started after it stopped (failed) having replaced part of its results: the result table mixes
+    # two runs until a retry finishes, so nothing is shown or exported.
+    newer_run_failed: bool = False
 
 
-def latest_done_run(*, wave: Wave) -> tuple[ScreeningRun | None, bool]:
-    """The newest finished screening run of the wave, and whether a newer one is running (one query)."""
-    newer_running = ScreeningRun.objects.filter(
-        wave=OuterRef("wave"), status=ScreeningRun.Status.RUNNING, started_at__gte=OuterRef("started_at")
-    ).exclude(pk=OuterRef("pk"))
+def latest_done_run(*, wave: Wave) -> tuple[ScreeningRun | None, str]:
+    """The newest finished screening run of the wave, and what the runs started after it did to its
+    results (one query): "" when nothing, RUNNING while the newest one is replacing them, FAILED when
+    the newest one stopped unfinished (failed, or cancelled) and some run after the finished one may
+    have replaced part of them.
+
+    The results are rewritten only by KK partitions, each in the transaction that marks it done (see
+    eligibility.services), so a run without a done KK partition wrote no result row: a failure in the
+    lists phase leaves the finished run's results whole, and its report stays. A run with no partition
+    row at all cannot be told apart and counts as having written. (ScreeningResult.run_id has no index:
+    asking the result table would scan every wave's rows on each page view.)
+    """
+    newer = ScreeningRun.objects.filter(wave=OuterRef("wave"), pk__gt=OuterRef("pk"))
+    wrote_kk = ScreeningPartition.objects.filter(run=OuterRef("pk"), phase=Phase.KK,
+                                                 status=ScreeningPartition.Status.DONE)
+    untracked = ~Exists(ScreeningPartition.objects.filter(run=OuterRef("pk")))
     run = (
         ScreeningRun.objects.filter(wave=wave, status=ScreeningRun.Status.DONE)
-        .annotate(newer_running=Exists(newer_running))
-        .order_by("-started_at", "-pk")
+        .annotate(
+            newest_status=Subquery(newer.order_by("-pk").values("status")[:1]),
+            newer_wrote=Exists(newer.filter(Q(Exists(wrote_kk)) | Q(untracked))),
+        )
+        .order_by("-pk")
         .first()
     )
     if run is None:
-        return None, False
-    return run, bool(run.newer_running)
+        return None, ""
+    if run.newest_status == ScreeningRun.Status.RUNNING:
+        return run, ScreeningRun.Status.RUNNING
+    if run.newest_status is not None and run.newer_wrote:
+        return run, ScreeningRun.Status.FAILED
+    return run, ""
 
 
 def sync_build_limit() -> int:
@@ -82,11 +104,16 @@ def get_report_state(*, wave: Wave, build: bool | None = None) -> ReportState:
 
     When it is not stored yet it is computed here (`build=True`, or a wave small enough for a request),
     or handed to a worker (`computing`). While a newer run is replacing the results, the finished run's
-    last stored summary is shown (if any) and nothing is computed from rows in flux.
+    last stored summary is shown (if any) and nothing is computed from rows in flux; after a newer run
+    failed having replaced some of them, no summary at all (`newer_run_failed`) until a retry finishes.
     """
-    run, newer_running = latest_done_run(wave=wave)
+    run, replaced_by = latest_done_run(wave=wave)
     if run is None:
         return ReportState(run=None, newer_run_running=False, summary=None)
+    if replaced_by == ScreeningRun.Status.FAILED:
+        # Neither the stored figures (the rows no longer match them) nor new ones (computed from two runs).
+        return ReportState(run=run, newer_run_running=False, summary=None, newer_run_failed=True)
+    newer_running = replaced_by == ScreeningRun.Status.RUNNING
     summary = WaveSummary.objects.filter(run=run, selected_at=wave.seed_revealed_at).first()
     if summary is None and newer_running:
         summary = WaveSummary.objects.filter(run=run).order_by("-computed_at").first()
@@ -349,9 +376,11 @@ def csv_stream(header: list[str], chunks: Iterable[list[tuple]], *, counter: lis
         buffer.seek(0)
         buffer.truncate()
         writer.writerows(chunk)
+        yield buffer.getvalue().encode()
+        # Counted once the consumer asks for more: a client that disconnects (the response closes the
+        # generator at the yield) never had the chunk counted in the audit entry's row count.
         if counter is not None:
             counter[0] += len(chunk)
-        yield buffer.getvalue().encode()
 
 
 def summary_rows(summary: WaveSummary, wave: Wave) -> list[tuple]:
@@ -449,19 +478,26 @@ def audited(entry: AuditEntry, blocks: Iterator[bytes], counter: list[int]) -> I
 def exportable_summary(*, wave: Wave, kind: str, build: bool | None = None) -> WaveSummary | None:
     """Check that a file of `kind` can be exported now; return the summary it needs (None for results).
 
-    Raises ReportError when no screening has finished, when a newer run is rewriting the result rows,
-    or when the summary is still being computed by a worker.
+    Raises ReportError when no screening has finished, when a newer run is rewriting the result rows or
+    failed having rewritten some (every file then mixes two runs or contradicts the rows), or when the
+    summary is still being computed by a worker.
     """
-    run, newer_running = latest_done_run(wave=wave)
+    run, replaced_by = latest_done_run(wave=wave)
     if run is None:
         raise ReportError(gettext_lazy("Wave %(number)s has no finished screening: nothing to export yet."),
                           number=wave.number)
+    if replaced_by == ScreeningRun.Status.RUNNING:
+        raise ReportError(
+            gettext_lazy("A new screening of wave %(number)s is running: export when it has finished."),
+            number=wave.number,
+        )
+    if replaced_by == ScreeningRun.Status.FAILED:
+        raise ReportError(
+            gettext_lazy("The latest screening of wave %(number)s failed after replacing part of the results: "
+                         "retry it from the wave's admin page before exporting reports."),
+            number=wave.number,
+        )
     if kind == AuditEntry.Kind.RESULTS:
-        if newer_running:
-            raise ReportError(
-                gettext_lazy("A new screening of wave %(number)s is running: export when it has finished."),
-                number=wave.number,
-            )
         return None
     summary = get_report_state(wave=wave, build=build).summary
     if summary is None:

@@ -51,6 +51,49 @@ def test_it_marks_an_abandoned_download_incomplete(reporter, wave):
     assert not entry.completed and entry.row_count == 0
 
 
+def test_it_counts_only_the_rows_of_chunks_handed_over_before_a_disconnect(rf, reporter, wave, monkeypatch):
+    import functools
+
+    from django.core.signals import request_finished
+    from django.db import close_old_connections
+
+    from reports import services, views
+
+    # Six rows in chunks of two: header, [A, B], [C, D], [E, F].
+    monkeypatch.setattr(services, "iter_chunks", functools.partial(services.iter_chunks, chunk_rows=2))
+    request = rf.get(reverse("reports:results_csv", kwargs={"number": wave.number}))
+    request.user = reporter
+    response = views.results_csv(request, number=wave.number)
+    blocks = iter(response)
+    header, first, second = next(blocks), next(blocks), next(blocks)
+    assert header.startswith(b"wave,nik,") and first.count(b"\n") == 2 and second.count(b"\n") == 2
+    # The server asked for the second chunk, so the first one was written out; the second one never
+    # reached the client: the connection dropped while it was being sent, and the server closes the
+    # response. (Its request_finished would close the test's database connection: the test client
+    # keeps it open the same way.)
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.kind, entry.completed) == ("download", "results", False)
+    assert entry.row_count == 2
+
+
+def test_a_stream_closed_after_its_last_chunk_counts_the_chunks_before_it(reporter, wave):
+    from reports import services
+
+    counter = [0]
+    blocks = services.csv_stream(["a"], [[(1,), (2,)], [(3,)]], counter=counter)
+    entry = services.record_access(user=reporter, actor=reporter.email, action="download", wave=wave, kind="results")
+    stream = services.audited(entry, blocks, counter)
+    assert [next(stream) for _ in range(3)] == [b"a\r\n", b"1\r\n2\r\n", b"3\r\n"]
+    stream.close()
+    entry.refresh_from_db()
+    assert (entry.row_count, entry.completed) == (2, False)
+
+
 def test_it_records_summary_and_cluster_downloads(client, reporter, wave):
     client.force_login(reporter)
     for name in ("reports:summary_csv", "reports:clusters_csv"):
