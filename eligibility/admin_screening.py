@@ -137,6 +137,7 @@ class WaveAdmin(admin.ModelAdmin):
                 "screening_run": run,
                 "screening_progress": services.run_progress(run) if run else None,
                 "report_url": report_url(wave),
+                "waiting_for": services.unselected_earlier_wave(wave) if wave.status == Wave.Status.CLOSED else None,
             })
         return super().change_view(request, object_id, form_url, extra_context)
 

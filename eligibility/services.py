@@ -62,6 +62,25 @@ class ScreeningError(TranslatableError):
     """A refused screening or selection step; str() is a message for staff in their language."""
 
 
+class WaitingForEarlierWave(ScreeningError):
+    """A wave is screened only once every earlier wave's lottery has run: their recipients are prior awardees."""
+
+
+# Waves closed whose lottery has not run yet: their recipients are not known.
+_UNSELECTED = (Wave.Status.CLOSED, Wave.Status.SCREENING, Wave.Status.SCREENED)
+
+
+def unselected_earlier_wave(wave: Wave) -> int | None:
+    """The number of the first earlier wave that has closed but whose selection has not run, if any.
+
+    Earlier waves' selected registrations count against the KK and as prior awardees (DOMAIN.md). Screening
+    a wave before an earlier wave's lottery would miss them: one person, or a third member of one KK, could be
+    selected in both waves.
+    """
+    return (Wave.objects.filter(number__lt=wave.number, status__in=_UNSELECTED)
+            .order_by("number").values_list("number", flat=True).first())
+
+
 def partition_count() -> int:
     """Partitions per phase (env SCREENING_PARTITIONS); results do not depend on it."""
     return max(1, min(256, int(getattr(settings, "SCREENING_PARTITIONS", 8))))
@@ -155,6 +174,14 @@ def start_screening(*, wave: Wave, by: User | None, restart: bool = False) -> Sc
         if wave.status not in (Wave.Status.CLOSED, Wave.Status.SCREENING, Wave.Status.SCREENED):
             raise ScreeningError(_("Wave %(number)s cannot be screened while it is %(status)s."),
                                  number=wave.number, status=Wave.Status(wave.status).label)
+        earlier = unselected_earlier_wave(wave)
+        if earlier is not None:
+            raise WaitingForEarlierWave(
+                _("Wave %(number)s is screened once the selection of wave %(earlier)s has run: the recipients of "
+                  "earlier waves are excluded as prior awardees. It starts by itself within a minute of that "
+                  "selection."),
+                number=wave.number, earlier=earlier,
+            )
         previous = list(
             ScreeningRun.objects.select_for_update().filter(wave=wave, status=ScreeningRun.Status.RUNNING)
         )
@@ -551,6 +578,23 @@ def _enqueue_wave_summary(wave_id: int) -> None:
     build_wave_summary.delay_on_commit(wave_id)
 
 
+def fail_start(*, wave_id: int, error: str) -> None:
+    """A screening that could not start (a list table gone, say) is recorded as a failed run, so that the wave's
+    admin page shows the cause and offers Retry screening; the wave leaves `closed`, so the sweep stops
+    re-enqueueing it."""
+    with transaction.atomic():
+        wave = Wave.objects.select_for_update().get(pk=wave_id)
+        if wave.status != Wave.Status.CLOSED:
+            return
+        ScreeningRun.objects.create(
+            wave=wave, status=ScreeningRun.Status.FAILED, finished_at=timezone.now(), error=error[:5000],
+            list_versions=[], partition_count=0, partitions_left=0, phase=Phase.LISTS,
+            registration_count=Registration.objects.filter(wave=wave).count(),
+            replaces_results=ScreeningRun.objects.filter(wave=wave).exists(),
+        )
+        Wave.objects.filter(pk=wave.pk).update(status=Wave.Status.SCREENING)
+
+
 def fail_run(*, run_id: int, error: str) -> None:
     """Record a failure with its cause (shown on the wave's admin page); staff retry from there."""
     with transaction.atomic():
@@ -630,6 +674,21 @@ def run_progress(run: ScreeningRun) -> dict:
 
 # --- Selection ----------------------------------------------------------------------------------------
 
+def _check_earlier_recipients_known(wave: Wave) -> None:
+    """Refuse a selection whose screening could not see every earlier wave's recipients."""
+    earlier = unselected_earlier_wave(wave)
+    if earlier is not None:
+        raise ScreeningError(_("Run the selection of wave %(earlier)s first: its recipients are prior awardees "
+                               "for wave %(number)s."), number=wave.number, earlier=earlier)
+    run = ScreeningRun.objects.filter(wave=wave, status=ScreeningRun.Status.DONE).order_by("-pk").first()
+    later_selection = (Wave.objects.filter(number__lt=wave.number, seed_revealed_at__gt=run.started_at)
+                       .order_by("number").values_list("number", flat=True).first()) if run else None
+    if later_selection is not None:
+        raise ScreeningError(_("Wave %(earlier)s was selected after wave %(number)s was screened: retry the "
+                               "screening of wave %(number)s so that its recipients are excluded, then select."),
+                             number=wave.number, earlier=later_selection)
+
+
 def select_awardees(*, wave: Wave, by: User | None) -> int:
     """Rank every eligible registration by SHA-256 of "{seed}:{nik}" (ascending hex), select the first
     `quota`, keep every rank (the reserve list) and reveal the seed. Returns the number selected.
@@ -648,6 +707,7 @@ def select_awardees(*, wave: Wave, by: User | None) -> int:
                 _("Wave %(number)s must be screened before the selection (it is %(status)s)."),
                 number=wave.number, status=Wave.Status(wave.status).label,
             )
+        _check_earlier_recipients_known(wave)
         if _is_postgres():
             # sha256(bytea) orders bytewise, which is the order of its hex form.
             ticket = "sha256(convert_to(%(seed)s || ':' || a.nik, 'UTF8'))"

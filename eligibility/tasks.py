@@ -46,6 +46,14 @@ def screen_wave(self, wave_id: int) -> int | None:
     except RETRY_ON as exc:
         _drop_broken_connections()
         raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+    except services.WaitingForEarlierWave as exc:
+        # The wave stays closed; the sweep (requeue_stale_partitions, every minute) asks again.
+        logger.info("Wave %s waits: %s", wave_id, exc)
+        return None
+    except services.ScreeningError as exc:
+        logger.error("Wave %s: the screening could not start: %s", wave_id, exc)
+        services.fail_start(wave_id=wave_id, error=str(exc))
+        return None
     return run.pk if run else None
 
 
