@@ -126,13 +126,17 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False  # no start-up banner on every management command
-AXES_IPWARE_META_PRECEDENCE_ORDER = env.list("AXES_IPWARE_META_PRECEDENCE_ORDER", default=["REMOTE_ADDR"])
-
-# Rate limits (django-ratelimit) use the default cache: Redis in production (CACHE_URL). Behind a reverse
-# proxy, RATELIMIT_IP_META_KEY names the header carrying the client address (e.g. HTTP_X_REAL_IP); without it
-# every client behind the proxy shares one limit.
-RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+# Behind a reverse proxy, RATELIMIT_IP_META_KEY names the request header carrying the client's address (e.g.
+# HTTP_X_REAL_IP, set by the proxy). It is the one source of "the client's IP": rate limits, login throttling and
+# the joki signals (registration.views.client_ip) all read it. Without it, every client behind the proxy
+# would share one limit, one lock-out and one IP digest.
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default=None)
+AXES_IPWARE_META_PRECEDENCE_ORDER = env.list(
+    "AXES_IPWARE_META_PRECEDENCE_ORDER", default=[RATELIMIT_IP_META_KEY] if RATELIMIT_IP_META_KEY else ["REMOTE_ADDR"]
+)
+
+# Rate limits (django-ratelimit) use the default cache: Redis in production (CACHE_URL).
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=["django_ratelimit.E003", "django_ratelimit.W001"])
 
 LANGUAGE_CODE = "id"

@@ -26,9 +26,11 @@ from registration.forms import (
 from registration.models import Applicant, Registration, User, Wave
 
 
-def _client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR as the server saw it; only its keyed digest is stored.
-    return request.META.get("REMOTE_ADDR") or None
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: the header RATELIMIT_IP_META_KEY names behind a proxy, else REMOTE_ADDR (the same
+    source as the rate limits and login throttling). Only its keyed digest is stored."""
+    value = request.META.get(settings.RATELIMIT_IP_META_KEY or "REMOTE_ADDR", "")
+    return value.split(",")[0].strip() or None  # a forwarded-for list starts with the client
 
 
 def _user_agent(request: HttpRequest) -> str | None:
@@ -88,7 +90,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         try:
             user = services.sign_up(
                 email=form.cleaned_data["email"], password=form.cleaned_data["password1"],
-                ip=_client_ip(request), user_agent=_user_agent(request), base_url=_base_url(request),
+                ip=client_ip(request), user_agent=_user_agent(request), base_url=_base_url(request),
             )
         except services.EmailTaken:
             form.add_error("email", EMAIL_TAKEN)  # lost a race with a sign-up for the same address
@@ -184,13 +186,24 @@ def _profile_initial(applicant: Applicant | None) -> dict:
             "not_in_formal_education": applicant.not_in_formal_education}
 
 
+def _user_key(group: str, request: HttpRequest) -> str:
+    return str(request.user.pk)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
+# "This NIK is already used" must be said (issue #2), so it is rationed: no account or address can test a
+# leaked list of NIKs or phone numbers against the registrations.
+@ratelimit(key=_user_key, rate="20/h", method="POST", block=False)
+@ratelimit(key="ip", rate="60/h", method="POST", block=False)
 def profile(request: HttpRequest) -> HttpResponse:
     applicant = _applicant_for(request.user)
     locked = services.profile_is_locked(applicant)
     form = ProfileForm(request.POST or None, user=request.user, locked=locked, initial=_profile_initial(applicant))
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and getattr(request, "limited", False):
+        form.is_valid()  # the entered values stay on the page
+        form.add_error(None, _("Too many attempts to save the profile. Please wait an hour and try again."))
+    elif request.method == "POST" and form.is_valid():
         try:
             services.save_profile(user=request.user, **form.cleaned_data)
         except services.ProfileConflict as exc:
@@ -208,13 +221,13 @@ def profile(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def join(request: HttpRequest, number: int) -> HttpResponse:
-    wave = get_object_or_404(Wave, number=number)
+    wave = get_object_or_404(Wave.objects.exclude(status=Wave.Status.DRAFT), number=number)  # drafts are not public
     applicant = _applicant_for(request.user)
     if applicant is None:
         messages.error(request, _("Complete your profile first: NIK, KK number, name, birth date, phone and the declaration."))
         return redirect("registration:profile")
     try:
-        services.join_wave(applicant=applicant, wave=wave, ip=_client_ip(request), user_agent=_user_agent(request))
+        services.join_wave(applicant=applicant, wave=wave, ip=client_ip(request), user_agent=_user_agent(request))
     except services.JoinRefused as refusal:
         if refusal.code == services.JoinRefused.ALREADY_REGISTERED:
             messages.info(request, refusal.message)

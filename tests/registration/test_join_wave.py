@@ -151,6 +151,22 @@ def test_the_join_button_posts_to_the_service_and_shows_the_dashboard(applicant_
     assert Registration.objects.count() == 1
 
 
+def test_behind_a_proxy_the_client_address_comes_from_the_configured_header(applicant_client, open_wave_12,
+                                                                            settings):
+    settings.RATELIMIT_IP_META_KEY = "HTTP_X_FORWARDED_FOR"
+    applicant_client.post(reverse("registration:join", args=[12]), REMOTE_ADDR="10.0.0.2",
+                          HTTP_X_FORWARDED_FOR=f"{IP}, 10.0.0.1", HTTP_USER_AGENT=UA)
+    assert Registration.objects.get().ip_digest == keyed_digest(IP)  # the client, not the proxy
+
+
+def test_a_draft_wave_is_not_found_from_the_join_button(applicant_client, open_wave_12):
+    Wave.objects.create(number=14, quota=10, opens_at=open_wave_12.closes_at + dt.timedelta(days=30),
+                                closes_at=open_wave_12.closes_at + dt.timedelta(days=33))
+    response = applicant_client.post(reverse("registration:join", args=[14]))
+    assert response.status_code == 404  # not "registration for wave 14 opens on ...": its dates are not public
+    assert not Registration.objects.exists()
+
+
 def test_the_join_button_needs_a_post_and_a_login(client, applicant_client, open_wave_12):
     assert applicant_client.get(reverse("registration:join", args=[12])).status_code == 405
     client.logout()

@@ -121,6 +121,16 @@ def test_it_refuses_a_kk_with_an_unknown_province(user_client):
                    "Dua angka pertama nomor KK bukan kode provinsi yang sah")
 
 
+def test_attempts_are_rationed_so_that_a_list_of_niks_cannot_be_tested(user_client):
+    for _ in range(20):
+        post_profile(user_client, nik="317101550895000")
+    response = post_profile(user_client)  # valid, but one attempt too many this hour
+    assert response.status_code == 200
+    assert "Terlalu banyak percobaan menyimpan profil" in html.unescape(response.content.decode())
+    assert response.context["form"]["full_name"].value() == GOOD["full_name"]  # nothing typed is lost
+    assert not Applicant.objects.exists()
+
+
 def test_full_width_digits_are_read_as_the_same_numbers(user_client):
     assert post_profile(user_client, nik="３１７１０１５５０８９５０００３", kk="３１７１０１０１０１２００００３").status_code == 302
     applicant = Applicant.objects.get()
