@@ -3,11 +3,13 @@
 Every value comes from the environment (see .env.example); the defaults make a fresh checkout run
 on SQLite and an embedded (filesystem) Celery broker with no server to install.
 """
+import os
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -18,6 +20,13 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=True)
+if "DEBUG" not in os.environ and "ALLOWED_HOSTS" in os.environ:
+    # Development is the default, and a development server shows every POST (NIK, KK, phone) on its error pages
+    # and falls back to the published dev keys. A deployment names its hosts: it must also say DEBUG=False.
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS is set but DEBUG is not: set DEBUG=False for production (DEBUG=True only for a development "
+        "server on those hosts). / ALLOWED_HOSTS diisi tetapi DEBUG tidak: isi DEBUG=False untuk produksi."
+    )
 if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-secret-key-change-me-in-production")
 else:

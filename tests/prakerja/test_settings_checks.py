@@ -38,3 +38,27 @@ def test_it_reads_the_running_settings(settings):
     settings.DEBUG = False
     settings.DIGEST_KEY = "short"
     assert "prakerja.E001" in {problem.id for problem in production_settings(None)}
+
+
+def _start_django(tmp_path, **environment) -> "subprocess.CompletedProcess":
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("DEBUG", "ALLOWED_HOSTS", "SECRET_KEY", "DIGEST_KEY")}
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'unused.sqlite3'}", **environment)
+    return subprocess.run([sys.executable, "-c", "import django; django.setup(); print('started')"],
+                          cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_a_deployment_that_names_its_hosts_must_say_debug_false(tmp_path):
+    forgot = _start_django(tmp_path, ALLOWED_HOSTS="www.prakerja.go.id")
+    assert forgot.returncode != 0 and "ALLOWED_HOSTS is set but DEBUG is not" in forgot.stderr
+    production = _start_django(tmp_path, ALLOWED_HOSTS="www.prakerja.go.id", DEBUG="False",
+                               SECRET_KEY="s" * 50, DIGEST_KEY="d" * 48)
+    assert production.returncode == 0 and "started" in production.stdout, production.stderr
+    # Development stays zero set-up: no variable at all is needed.
+    assert "started" in _start_django(tmp_path).stdout
