@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
+from django.db.models.functions import Coalesce, Least
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -46,8 +47,14 @@ class WaveError(Exception):
 
 
 def check_no_overlap(*, opens_at, closes_at, exclude_pk: int | None = None) -> None:
-    """At most one wave accepts registrations at a time: open windows may not overlap."""
-    overlapping = Wave.objects.filter(opens_at__lt=closes_at, closes_at__gt=opens_at).exclude(pk=exclude_pk)
+    """At most one wave accepts registrations at a time: open windows may not overlap (DOMAIN.md).
+
+    Drafts accept nothing yet (they are checked when they are opened), and a wave closed before its deadline
+    accepted registrations only until it was closed.
+    """
+    window_end = Least("closes_at", Coalesce("closed_at", "closes_at"))
+    overlapping = (Wave.objects.exclude(status=Wave.Status.DRAFT).exclude(pk=exclude_pk)
+                   .alias(window_end=window_end).filter(opens_at__lt=closes_at, window_end__gt=opens_at))
     wave = overlapping.order_by("number").first()
     if wave is not None:
         raise WaveError(

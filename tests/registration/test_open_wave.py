@@ -1,7 +1,9 @@
 import datetime as dt
 import hashlib
+from unittest import mock
 
 import pytest
+from django.utils import timezone
 
 from registration.models import Wave
 from registration.services import WaveError, open_wave
@@ -18,6 +20,26 @@ def test_it_never_redraws_the_seed(open_wave_12, staff):
     seed = open_wave_12.seed
     again = open_wave(wave=open_wave_12, by=staff)
     assert again.seed == seed
+
+
+def test_a_draft_does_not_block_another_wave_until_it_is_opened(open_wave_12, staff):
+    later = dict(opens_at=open_wave_12.closes_at + dt.timedelta(days=10),
+                 closes_at=open_wave_12.closes_at + dt.timedelta(days=13))
+    first_draft = Wave.objects.create(number=13, quota=10, **later)
+    second_draft = Wave.objects.create(number=14, quota=10, **later)
+    assert open_wave(wave=second_draft, by=staff).status == Wave.Status.OPEN
+    with pytest.raises(WaveError, match="14"):
+        open_wave(wave=first_draft, by=staff)
+
+
+def test_a_wave_closed_early_frees_the_rest_of_its_window(open_wave_12, staff):
+    from eligibility.services import close_wave
+
+    with mock.patch("eligibility.tasks.screen_wave.delay_on_commit"):
+        close_wave(wave=open_wave_12, by=staff)
+    following = Wave.objects.create(number=13, quota=10, opens_at=timezone.now() + dt.timedelta(hours=1),
+                                    closes_at=open_wave_12.closes_at + dt.timedelta(days=3))
+    assert open_wave(wave=following, by=staff).status == Wave.Status.OPEN
 
 
 def test_it_refuses_an_overlapping_window(open_wave_12, staff):
