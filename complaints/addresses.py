@@ -10,6 +10,11 @@ becomes one (kind, address) pair that identifies one ReportedTarget:
 - a phone number (also a WhatsApp link such as `wa.me/62812...`): digits only, with a national `0` prefix turned
   into Indonesia's `62` so that `0812...` and `+62812...` are one number.
 - anything else (a social media handle, a bank account): lowercase, single spaces, no leading `@`.
+
+A normalised value is at most MAX_ADDRESS_LENGTH characters, the width of ReportedTarget.address: an account name
+is cut to it, a phone number is far shorter, and a web address that would still be longer (a host beyond DNS's
+253 characters, a shortener's slug of hundreds) is refused with AddressTooLong rather than cut, since a cut
+address could merge two different sites.
 """
 from __future__ import annotations
 
@@ -27,8 +32,18 @@ class TargetKind(models.TextChoices):
     ACCOUNT = "account", _("Account or other contact")
 
 
+# The width of ReportedTarget.address (a varchar: PostgreSQL refuses a longer value with a DataError).
+MAX_ADDRESS_LENGTH = 255
+# RFC 1035: a host name is at most 253 characters in its dotted form.
+_MAX_HOST_LENGTH = 253
+
+
 class AddressError(ValueError):
     """The text cannot be read as the address of a site, a phone number or an account."""
+
+
+class AddressTooLong(AddressError):
+    """An address too long to store: a web address still longer than MAX_ADDRESS_LENGTH once normalised."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +91,8 @@ def _host(netloc_host: str) -> str:
         raise AddressError("website") from None
     while host.startswith("www."):
         host = host[4:]
+    if len(host) > _MAX_HOST_LENGTH:
+        raise AddressTooLong("website")
     labels = host.split(".")
     if len(labels) < 2 or not all(_HOST_LABEL.match(label) for label in labels) or labels[-1].isdigit():
         # An IP address has a numeric last label: keep it as typed (still a valid, mergeable host).
@@ -85,7 +102,10 @@ def _host(netloc_host: str) -> str:
 
 
 def normalise_url(raw: str) -> Address:
-    """A web address: lowercase host without scheme, www., port, path or query (see the module docstring)."""
+    """A web address: lowercase host without scheme, www., port, path or query (see the module docstring).
+
+    Raises AddressTooLong when even that is longer than MAX_ADDRESS_LENGTH.
+    """
     text = raw.strip()
     if not _SCHEME.match(text):
         text = "http://" + text
@@ -112,7 +132,10 @@ def normalise_url(raw: str) -> Address:
         keep = 3
     if keep and segments:
         # Paths on social networks and shorteners are case-insensitive handles for the most part.
-        return Address(TargetKind.WEBSITE, "/".join([host, *segments[:keep]]).lower())
+        value = "/".join([host, *segments[:keep]]).lower()
+        if len(value) > MAX_ADDRESS_LENGTH:
+            raise AddressTooLong("website")
+        return Address(TargetKind.WEBSITE, value)
     return Address(TargetKind.WEBSITE, host)
 
 
@@ -122,7 +145,11 @@ def looks_like_website(raw: str) -> bool:
 
 
 def normalise_address(raw: str) -> Address:
-    """Classify and normalise what a reporter typed. Raises AddressError when nothing usable is left."""
+    """Classify and normalise what a reporter typed; the value is at most MAX_ADDRESS_LENGTH characters.
+
+    Raises AddressError when nothing usable is left, AddressTooLong (a kind of AddressError) for a web address
+    that is too long to store even once normalised.
+    """
     text = (raw or "").strip()
     if not text:
         raise AddressError("empty")
@@ -133,4 +160,4 @@ def normalise_address(raw: str) -> Address:
     value = _WHITESPACE.sub(" ", text).lstrip("@").strip().lower()
     if not value:
         raise AddressError("empty")
-    return Address(TargetKind.ACCOUNT, value[:255])
+    return Address(TargetKind.ACCOUNT, value[:MAX_ADDRESS_LENGTH])

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _, ngettext
 
 from complaints import conf
-from complaints.addresses import AddressError, TargetKind, normalise_address
+from complaints.addresses import MAX_ADDRESS_LENGTH, AddressError, AddressTooLong, TargetKind, normalise_address
 from complaints.models import Complaint, clean_reference
 from complaints.uploads import CheckedUpload, inspect_upload
 from prakerja.lib.identity import IdentityError, normalize_phone
@@ -55,7 +55,8 @@ class ComplaintForm(forms.Form):
                         "invalid_choice": _("Choose what you are reporting.")},
     )
     address = forms.CharField(
-        label=_("Address of the site, or contact of the person"), max_length=500,
+        label=_("Address of the site, or contact of the person"),
+        max_length=Complaint._meta.get_field("address_as_reported").max_length,
         help_text=_("A web address (e.g. prakerja-daftar.com), a phone or WhatsApp number, or a social media account."),
         error_messages={"required": _("Enter the address of the site or the contact of the person.")},
     )
@@ -84,7 +85,7 @@ class ComplaintForm(forms.Form):
         help_text=_("If you reported it to the police, attach the report (JPEG, PNG, WebP or PDF)."),
     )
     reporter_email = forms.EmailField(
-        label=_("Your e-mail"), max_length=254,
+        label=_("Your e-mail"), max_length=Complaint._meta.get_field("reporter_email").max_length,
         help_text=_("We send the reference number here; you need it with this e-mail to check the status."),
         error_messages={"required": _("Enter your e-mail address: you need it to check the status."),
                         "invalid": _("Enter a valid e-mail address, e.g. nama@contoh.com.")},
@@ -116,12 +117,23 @@ class ComplaintForm(forms.Form):
         address = " ".join(self.cleaned_data["address"].split())
         try:
             self.target_address = normalise_address(address)
+        except AddressTooLong:
+            raise ValidationError(
+                _("This address is too long: even without “https://”, “www.” and the rest of the link it is over "
+                  "%(limit)d characters. Give only the site's address (e.g. prakerja-daftar.com) or the short link "
+                  "(e.g. bit.ly/abc)."),
+                code="too_long", params={"limit": MAX_ADDRESS_LENGTH},
+            )
         except AddressError:
             raise ValidationError(_("Enter a web address, a phone number or an account name."), code="address")
         return address
 
     def clean_reporter_email(self) -> str:
-        return self.cleaned_data["reporter_email"].strip().lower()
+        email = self.cleaned_data["reporter_email"].strip().lower()
+        # Lowercasing can lengthen an address ("İ" becomes "i" and a combining dot): measure it again for the column.
+        if len(email) > Complaint._meta.get_field("reporter_email").max_length:
+            raise ValidationError(_("Enter a valid e-mail address, e.g. nama@contoh.com."), code="invalid")
+        return email
 
     def clean_reporter_phone(self) -> str:
         raw = self.cleaned_data["reporter_phone"].strip()

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from complaints.addresses import TargetKind
+from complaints.addresses import MAX_ADDRESS_LENGTH, TargetKind
 
 # Crockford's base32 without I, L, O and U: no two characters look alike, and none spells a word by accident.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -47,7 +47,7 @@ class ReportedTarget(models.Model):
     """
 
     kind = models.CharField(_("kind"), max_length=16, choices=TargetKind)
-    address = models.CharField(_("address"), max_length=255)
+    address = models.CharField(_("address"), max_length=MAX_ADDRESS_LENGTH)
     report_count = models.PositiveIntegerField(_("reports"), default=1)
     first_reported_at = models.DateTimeField(_("first reported"), default=timezone.now)
     last_reported_at = models.DateTimeField(_("last reported"), default=timezone.now)

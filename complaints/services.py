@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints import conf
-from complaints.addresses import normalise_address
+from complaints.addresses import AddressTooLong, normalise_address
 from complaints.models import Complaint, ComplaintNote, Evidence, ReportedTarget, TriageStatus, new_reference
 from complaints.uploads import CheckedUpload
 from registration.models import User
@@ -38,7 +38,11 @@ _MAX_REFERENCE_TRIES = 5
 
 
 def _merge_into_target(*, raw_address: str, now) -> ReportedTarget:
-    """The target for this address, created on its first report; its count and last-report time move up."""
+    """The target for this address, created on its first report; its count and last-report time move up.
+
+    normalise_address never returns a value wider than the column (it raises AddressTooLong instead), so no
+    DataError can come from here on PostgreSQL.
+    """
     address = normalise_address(raw_address)
     try:
         # A savepoint: when a concurrent first report of the same address wins the insert, the unique
@@ -73,9 +77,13 @@ def file_complaint(
     """Store a complaint with its files, merge its address into a ReportedTarget and e-mail the receipt.
 
     The files are written under MEDIA_ROOT with random names; if the transaction fails they are removed again.
-    The receipt e-mail is queued only once the complaint is committed.
+    The receipt e-mail is queued only once the complaint is committed. Raises AddressError (AddressTooLong when
+    it is too long to store) for an address the form would have refused; nothing is stored then.
     """
     from complaints.tasks import send_receipt
+
+    if len(address) > Complaint._meta.get_field("address_as_reported").max_length:
+        raise AddressTooLong("as_reported")
 
     now = timezone.now()
     written: list[Evidence] = []
