@@ -192,10 +192,10 @@ def _user_key(group: str, request: HttpRequest) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-# "This NIK is already used" must be said (issue #2), so it is rationed: no account or address can test a
-# leaked list of NIKs or phone numbers against the registrations.
+# "This NIK is already used" must be said (issue #2), so it is rationed: no account can test a leaked list of
+# NIKs or phone numbers against the registrations. Per account, not per address: Indonesian mobile carriers put
+# thousands of phones behind one address (CGNAT), and the deadline brings them all at once.
 @ratelimit(key=_user_key, rate="20/h", method="POST", block=False)
-@ratelimit(key="ip", rate="60/h", method="POST", block=False)
 def profile(request: HttpRequest) -> HttpResponse:
     applicant = _applicant_for(request.user)
     locked = services.profile_is_locked(applicant)
