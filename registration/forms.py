@@ -4,16 +4,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordMixin
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordMixin
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from prakerja.lib.identity import IdentityError, normalize_phone, parse_kk, parse_nik
 from registration.models import Applicant, User
 
-EMAIL_TAKEN = _(
-    "An account with this e-mail address already exists. Log in, or reset your password if you forgot it."
-)
 NIK_TAKEN = _(
     "This NIK is already used by another account. One NIK may have only one account. If you did not "
     "create that account, report it through the complaint form."
@@ -49,10 +46,9 @@ class SignUpForm(SetPasswordMixin, forms.Form):
                                                                   label2=_("Password again"))
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(EMAIL_TAKEN, code="taken")
-        return email
+        # An address that already has an account is not refused here: the page would tell anyone which
+        # addresses have accounts. services.sign_up e-mails the owner instead.
+        return self.cleaned_data["email"].strip().lower()
 
     def clean(self) -> dict:
         self.validate_passwords()
@@ -169,3 +165,14 @@ class ProfileForm(forms.Form):
                 params={"date": formats.date_format(nik.birth_date, "j F Y")},
             ))
         return data
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's password-reset form; the e-mail is rendered and sent by a worker (registration.tasks), so an
+    address with an account answers as fast as one without, and a slow mail server holds no request."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None) -> None:
+        from registration import services
+
+        services.queue_password_reset(user=context["user"], base_url=f"{context['protocol']}://{context['domain']}/")

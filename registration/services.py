@@ -8,16 +8,20 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models.functions import Coalesce, Least
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from prakerja.lib.digest import keyed_digest
@@ -117,9 +121,22 @@ def sign_up(
                 signup_user_agent_digest=_digest_or_none(user_agent),
             )
     except IntegrityError:
+        # Told by e-mail, not on the page: the page must not reveal which addresses have an account.
+        taken = User.objects.filter(email__iexact=email.strip()).first()
+        if taken is not None:
+            _queue_mail("send_account_exists", user=taken, base_url=base_url)
         raise EmailTaken(email) from None
-    send_verification_email(user=user, base_url=base_url)
+    _queue_mail("send_verification", user=user, base_url=base_url)
     return user
+
+
+def _queue_mail(task_name: str, *, user: User, base_url: str | None) -> None:
+    """Queue an account e-mail (registration.tasks) once the transaction commits, in the current language."""
+    from registration import tasks
+
+    getattr(tasks, task_name).delay_on_commit(
+        user_id=user.pk, base_url=base_url or settings.SITE_URL, language=translation.get_language() or "id"
+    )
 
 
 def make_verification_token(user: User) -> str:
@@ -128,35 +145,51 @@ def make_verification_token(user: User) -> str:
     return signing.dumps({"user": user.pk, "email": user.email}, salt=_VERIFY_SALT)
 
 
-def send_verification_email(*, user: User, base_url: str | None = None) -> bool:
-    """Send the verification link in the current language. Returns False when the mail server refused:
-    the account stays and the applicant can ask for a new link.
+def _send(*, user: User, template: str, context: dict) -> None:
+    """Render `<template>_subject.txt` and `<template>_body.txt` in the active language and send them.
+    Raises on a mail-server failure: the worker's task retries."""
+    context = {"user": user, "official_url": settings.OFFICIAL_SITE_URL, **context}
+    subject = "".join(render_to_string(f"{template}_subject.txt", context).splitlines()).strip()
+    send_mail(subject, render_to_string(f"{template}_body.txt", context), None, [user.email])
 
-    `base_url` is the site as the applicant's request reached it (views pass it); without a request,
-    settings.SITE_URL.
-    """
+
+def send_verification_email(*, user: User, base_url: str) -> None:
+    """The verification link, in the active language. `base_url` is the site as the applicant's request
+    reached it (the host was checked against ALLOWED_HOSTS), or settings.SITE_URL."""
     path = reverse("registration:verify_email", kwargs={"token": make_verification_token(user)})
-    context = {
-        "user": user,
-        "link": (base_url or settings.SITE_URL).rstrip("/") + path,
-        "valid_days": settings.EMAIL_VERIFICATION_MAX_AGE // 86400,
-        "official_url": settings.OFFICIAL_SITE_URL,
-    }
-    subject = render_to_string("registration/emails/verify_subject.txt", context).strip()
-    body = render_to_string("registration/emails/verify_body.txt", context)
-    try:
-        send_mail(subject, body, None, [user.email])
-    except Exception:  # the mail server is down: keep the account, the page offers a resend
-        logger.exception("Could not send the verification e-mail to account %s", user.pk)
-        return False
-    return True
+    _send(user=user, template="registration/emails/verify", context={
+        "link": base_url.rstrip("/") + path, "valid_days": settings.EMAIL_VERIFICATION_MAX_AGE // 86400,
+    })
+
+
+def send_account_exists_email(*, user: User, base_url: str) -> None:
+    """To the owner of an address someone tried to sign up with: log in, or reset the password."""
+    site = base_url.rstrip("/")
+    _send(user=user, template="registration/emails/account_exists", context={
+        "login_link": site + reverse("registration:login"),
+        "reset_link": site + reverse("registration:password_reset"),
+    })
+
+
+def send_password_reset_email(*, user: User, base_url: str) -> None:
+    """Django's password-reset e-mail: its context (uid, token from the default token generator) and this
+    project's templates, rendered here rather than in the request."""
+    site = urlsplit(base_url)
+    _send(user=user, template="registration/emails/password_reset", context={
+        "email": user.email, "domain": site.netloc, "site_name": site.netloc, "protocol": site.scheme,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user),
+    })
+
+
+def queue_password_reset(*, user: User, base_url: str) -> None:
+    _queue_mail("send_password_reset", user=user, base_url=base_url)
 
 
 def resend_verification(*, email: str, base_url: str | None = None) -> None:
-    """Send a fresh link when an unverified account has this address; silently nothing otherwise."""
+    """Queue a fresh link when an unverified account has this address; nothing otherwise (the same answer)."""
     user = User.objects.filter(email__iexact=email.strip(), email_verified_at__isnull=True, is_active=True).first()
     if user is not None:
-        send_verification_email(user=user, base_url=base_url)
+        _queue_mail("send_verification", user=user, base_url=base_url)
 
 
 def verify_email(*, token: str) -> User:

@@ -21,7 +21,7 @@ from django_ratelimit.decorators import ratelimit
 
 from registration import services
 from registration.forms import (
-    CONFLICT_RETRY, EMAIL_TAKEN, NIK_TAKEN, PHONE_TAKEN, EmailForm, LoginForm, ProfileForm, SignUpForm,
+    CONFLICT_RETRY, NIK_TAKEN, PHONE_TAKEN, EmailForm, LoginForm, ProfileForm, QueuedPasswordResetForm, SignUpForm,
 )
 from registration.models import Applicant, Registration, User, Wave
 
@@ -88,15 +88,14 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.sign_up(
+            services.sign_up(
                 email=form.cleaned_data["email"], password=form.cleaned_data["password1"],
                 ip=client_ip(request), user_agent=_user_agent(request), base_url=_base_url(request),
             )
         except services.EmailTaken:
-            form.add_error("email", EMAIL_TAKEN)  # lost a race with a sign-up for the same address
-        else:
-            request.session["signup_email"] = user.email
-            return redirect("registration:signup_done")
+            pass  # the same page: the address's owner is e-mailed how to log in instead
+        request.session["signup_email"] = form.cleaned_data["email"]
+        return redirect("registration:signup_done")
     return render(request, "registration/signup.html", {"form": form})
 
 
@@ -148,13 +147,8 @@ class LoginView(auth_views.LoginView):
 @method_decorator(ratelimit(key=_email_key, rate="5/h", method="POST", block=False), name="post")
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "registration/password_reset/form.html"
-    email_template_name = "registration/emails/password_reset_body.txt"
-    subject_template_name = "registration/emails/password_reset_subject.txt"
+    form_class = QueuedPasswordResetForm  # the e-mail: services.send_password_reset_email, by a worker
     success_url = reverse_lazy("registration:password_reset_done")
-
-    @property
-    def extra_email_context(self) -> dict:
-        return {"official_url": settings.OFFICIAL_SITE_URL}
 
     def form_valid(self, form):
         if getattr(self.request, "limited", False):

@@ -121,3 +121,15 @@ def output_dir(request) -> "Path":
     folder = Path(__file__).resolve().parent.parent / "test-output" / request.node.name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture
+def eager_celery():
+    """Tasks run in this process when queued (account and receipt e-mails land in mail.outbox). The screening
+    tests use real workers instead; this fixture is for the e-mail tasks."""
+    from prakerja.celery import app as celery_app
+
+    old = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = True, True
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = old

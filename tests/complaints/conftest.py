@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from prakerja.celery import app as celery_app
-
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
@@ -14,12 +12,8 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def eager_celery():
+def _receipts_sent_in_process(eager_celery):
     """The receipt e-mail task runs in-process when its transaction commits."""
-    old = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = True, True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = old
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 from registration.models import Registration, User
 from tests.browser import click_and_wait
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("eager_celery")]
 
 EMAIL = "rina.wati@example.com"
 PASSWORD = "Sandi-Kuat-Rina-2021"

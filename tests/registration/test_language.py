@@ -1,7 +1,8 @@
 import pytest
 from django.urls import reverse
 
-pytestmark = pytest.mark.django_db
+# Account e-mails are queued on commit and sent by a task (run in-process here): the tests commit.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("eager_celery")]
 
 
 def test_indonesian_is_the_default(client, open_wave_12):

@@ -7,7 +7,8 @@ from django.urls import reverse
 from registration.models import User
 from tests.registration.conftest import PASSWORD
 
-pytestmark = pytest.mark.django_db
+# Account e-mails are queued on commit and sent by a task (run in-process here): the tests commit.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("eager_celery")]
 
 
 def log_in(client, email, password):

@@ -11,7 +11,8 @@ from registration.models import User
 from registration.services import make_verification_token
 from tests.registration.conftest import PASSWORD
 
-pytestmark = pytest.mark.django_db
+# Account e-mails are queued on commit and sent by a task (run in-process here): the tests commit.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("eager_celery")]
 
 
 @pytest.fixture
