@@ -99,3 +99,14 @@ def test_a_logged_in_applicant_lands_on_the_dashboard_after_verifying(client, ne
     client.force_login(new_user)
     response = client.get(reverse("registration:verify_email", args=[make_verification_token(new_user)]))
     assert response["Location"] == reverse("registration:dashboard")
+
+
+def test_the_link_does_not_carry_the_address(new_user):
+    """Signed tokens are base64, not encrypted, and links end up in access logs: the address must not be in it."""
+    import base64
+
+    token = make_verification_token(new_user)
+    payload = token.split(":")[0]
+    decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    assert b"rina" not in decoded.lower() and b"example" not in decoded.lower()
+
