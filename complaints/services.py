@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
@@ -14,6 +15,8 @@ from complaints.addresses import AddressTooLong, normalise_address
 from complaints.models import Complaint, ComplaintNote, Evidence, ReportedTarget, TriageStatus, new_reference
 from complaints.uploads import CheckedUpload
 from registration.models import User
+
+logger = logging.getLogger(__name__)
 
 
 class ComplaintError(Exception):
@@ -198,6 +201,16 @@ def remove_expired_evidence(*, batch: int = 500) -> int:
         names = list(files.values_list("file", flat=True))
         files.delete()
         Complaint.objects.filter(pk__in=locked).update(evidence_removed_at=timezone.now())
-        storage = Evidence._meta.get_field("file").storage
-        transaction.on_commit(lambda: [storage.delete(name) for name in names])
+        transaction.on_commit(lambda: _delete_files(names))
     return len(names)
+
+
+def _delete_files(names: list[str]) -> None:
+    """Each file on its own: one that cannot be deleted (permissions, a remote store) is logged by its random
+    name for an operator and does not keep the others on disk."""
+    storage = Evidence._meta.get_field("file").storage
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:
+            logger.exception("complaint retention: could not delete the file %s; delete it by hand", name)

@@ -137,9 +137,17 @@ class WaveAdmin(admin.ModelAdmin):
                 "screening_run": run,
                 "screening_progress": services.run_progress(run) if run else None,
                 "report_url": report_url(wave),
-                "waiting_for": services.unselected_earlier_wave(wave) if wave.status == Wave.Status.CLOSED else None,
+                **self._waiting(wave),
             })
         return super().change_view(request, object_id, form_url, extra_context)
+
+    @staticmethod
+    def _waiting(wave: Wave) -> dict:
+        """For a closed wave: the earlier wave its screening waits for, and whether that wave's screening failed."""
+        earlier = services.unselected_earlier_wave(wave) if wave.status == Wave.Status.CLOSED else None
+        failed = earlier is not None and ScreeningRun.objects.filter(wave__number=earlier).order_by("-pk").values_list(
+            "status", flat=True).first() == ScreeningRun.Status.FAILED
+        return {"waiting_for": earlier, "waiting_for_failed": failed}
 
     # --- actions: each calls one service per wave ---
 

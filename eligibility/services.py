@@ -178,8 +178,7 @@ def start_screening(*, wave: Wave, by: User | None, restart: bool = False) -> Sc
         if earlier is not None:
             raise WaitingForEarlierWave(
                 _("Wave %(number)s is screened once the selection of wave %(earlier)s has run: the recipients of "
-                  "earlier waves are excluded as prior awardees. It starts by itself within a minute of that "
-                  "selection."),
+                  "earlier waves are excluded as prior awardees. It starts by itself after that selection."),
                 number=wave.number, earlier=earlier,
             )
         previous = list(
@@ -675,18 +674,12 @@ def run_progress(run: ScreeningRun) -> dict:
 # --- Selection ----------------------------------------------------------------------------------------
 
 def _check_earlier_recipients_known(wave: Wave) -> None:
-    """Refuse a selection whose screening could not see every earlier wave's recipients."""
+    """Refuse a selection while an earlier wave's recipients are unknown. (Its screening waited for them too, and
+    published waves run in number order: registration.services.check_number_order.)"""
     earlier = unselected_earlier_wave(wave)
     if earlier is not None:
         raise ScreeningError(_("Run the selection of wave %(earlier)s first: its recipients are prior awardees "
                                "for wave %(number)s."), number=wave.number, earlier=earlier)
-    run = ScreeningRun.objects.filter(wave=wave, status=ScreeningRun.Status.DONE).order_by("-pk").first()
-    later_selection = (Wave.objects.filter(number__lt=wave.number, seed_revealed_at__gt=run.started_at)
-                       .order_by("number").values_list("number", flat=True).first()) if run else None
-    if later_selection is not None:
-        raise ScreeningError(_("Wave %(earlier)s was selected after wave %(number)s was screened: retry the "
-                               "screening of wave %(number)s so that its recipients are excluded, then select."),
-                             number=wave.number, earlier=later_selection)
 
 
 def select_awardees(*, wave: Wave, by: User | None) -> int:
@@ -731,6 +724,12 @@ def select_awardees(*, wave: Wave, by: User | None) -> int:
         Wave.objects.filter(pk=wave.pk).update(
             status=Wave.Status.SELECTED, seed_revealed_at=timezone.now(), selected_by=by
         )
+        # A later wave waiting for these recipients starts its screening now (the sweep is the fallback).
+        from eligibility.tasks import screen_wave
+
+        waiting = Wave.objects.filter(number__gt=wave.number, status=Wave.Status.CLOSED)
+        for wave_id in waiting.values_list("pk", flat=True):
+            screen_wave.delay_on_commit(wave_id)
         selected = ScreeningResult.objects.filter(wave_id=wave.pk, selected=True).count()
         _enqueue_wave_summary(wave.pk)
     logger.info("Wave %s: %s selected by user #%s", wave.number, selected, by.pk if by else None)

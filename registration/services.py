@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models.functions import Coalesce, Least
@@ -68,6 +69,22 @@ def check_no_overlap(*, opens_at, closes_at, exclude_pk: int | None = None) -> N
         )
 
 
+def check_number_order(wave: Wave) -> None:
+    """Published waves run in number order: wave N+1's window comes after wave N's, and a wave can no longer be
+    published once a higher-numbered one is. The screening counts earlier waves' recipients as prior awardees
+    by wave number (DOMAIN.md), so number order must be calendar order."""
+    published = Wave.objects.exclude(status=Wave.Status.DRAFT).exclude(pk=wave.pk)
+    later = published.filter(number__gt=wave.number).order_by("number").first()
+    if later is not None:
+        raise WaveError(_("Wave %(later)s is already published: waves are published in number order, so wave "
+                          "%(number)s can no longer be.") % {"later": later.number, "number": wave.number})
+    earlier = published.filter(number__lt=wave.number, opens_at__gte=wave.opens_at).order_by("-number").first()
+    if earlier is not None:
+        raise WaveError(_("Wave %(number)s must open after wave %(earlier)s, which opens on %(date)s: waves run "
+                          "in number order.") % {"number": wave.number, "earlier": earlier.number,
+                                                 "date": _wib(earlier.opens_at)})
+
+
 def open_wave(*, wave: Wave, by: User | None) -> Wave:
     """Publish a draft wave: it accepts registrations from opens_at until closes_at.
 
@@ -81,6 +98,7 @@ def open_wave(*, wave: Wave, by: User | None) -> Wave:
         if wave.status != Wave.Status.DRAFT:
             return wave
         check_no_overlap(opens_at=wave.opens_at, closes_at=wave.closes_at, exclude_pk=wave.pk)
+        check_number_order(wave)
         seed = secrets.token_hex(32)
         wave.seed = seed
         wave.seed_commitment = Wave.commitment_for(seed)
@@ -124,7 +142,8 @@ def sign_up(
     except IntegrityError:
         # Told by e-mail, not on the page: the page must not reveal which addresses have an account.
         taken = User.objects.filter(email__iexact=email.strip()).first()
-        if taken is not None:
+        # At most one such e-mail an hour per account: repeated sign-ups cannot flood its owner.
+        if taken is not None and cache.add(f"registration:account-exists-mail:{taken.pk}", True, timeout=3600):
             _queue_mail("send_account_exists", user=taken, base_url=base_url)
         raise EmailTaken(email) from None
     _queue_mail("send_verification", user=user, base_url=base_url)

@@ -4,6 +4,7 @@ Views are thin: a form, one service call, a message and a redirect. Rules live i
 """
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -28,9 +29,15 @@ from registration.models import Applicant, Registration, User, Wave
 
 def client_ip(request: HttpRequest) -> str | None:
     """The client's address: the header RATELIMIT_IP_META_KEY names behind a proxy, else REMOTE_ADDR (the same
-    source as the rate limits and login throttling). Only its keyed digest is stored."""
-    value = request.META.get(settings.RATELIMIT_IP_META_KEY or "REMOTE_ADDR", "")
-    return value.split(",")[0].strip() or None  # a forwarded-for list starts with the client
+    source as the rate limits and login throttling). Only its keyed digest is stored.
+
+    The header must hold one address that the proxy itself sets (X-Real-IP), never a list the client can
+    start (X-Forwarded-For): a joki would send a new one with every join. Anything but one address is None.
+    """
+    try:
+        return str(ipaddress.ip_address(request.META.get(settings.RATELIMIT_IP_META_KEY or "REMOTE_ADDR", "").strip()))
+    except ValueError:
+        return None
 
 
 def _user_agent(request: HttpRequest) -> str | None:
@@ -194,7 +201,11 @@ def profile(request: HttpRequest) -> HttpResponse:
     applicant = _applicant_for(request.user)
     locked = services.profile_is_locked(applicant)
     form = ProfileForm(request.POST or None, user=request.user, locked=locked, initial=_profile_initial(applicant))
-    if request.method == "POST" and getattr(request, "limited", False):
+    if request.method == "POST" and not request.user.is_verified:
+        # An account costs an inbox before it can ask whether a NIK or phone is registered.
+        form.is_valid()  # the entered values stay on the page
+        form.add_error(None, _("Verify your e-mail address first: open the link we sent you, then save your profile."))
+    elif request.method == "POST" and getattr(request, "limited", False):
         form.is_valid()  # the entered values stay on the page
         form.add_error(None, _("Too many attempts to save the profile. Please wait an hour and try again."))
     elif request.method == "POST" and form.is_valid():

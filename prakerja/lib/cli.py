@@ -64,7 +64,7 @@ def require_postgresql(command: str) -> None:
 
 def wave_number(value: str) -> int:
     """argparse type of a wave number: a whole number of at least 1."""
-    if not value.strip().isdigit() or int(value) < 1:
+    if not (value.strip().isascii() and value.strip().isdigit()) or int(value) < 1:
         raise argparse.ArgumentTypeError(bilingual(
             _("“%(value)s” is not a wave number: give a whole number such as 12."), {"value": value}))
     return int(value)
@@ -73,7 +73,7 @@ def wave_number(value: str) -> int:
 def positive_count(value: str) -> int:
     """argparse type of a count of at least 1 (rows, registrations)."""
     digits = value.replace("_", "").replace(",", "").strip()
-    if not digits.isdigit() or int(digits) < 1:
+    if not (digits.isascii() and digits.isdigit()) or int(digits) < 1:
         raise argparse.ArgumentTypeError(bilingual(
             _("“%(value)s” is not a count: give a whole number of at least 1."), {"value": value}))
     return int(digits)

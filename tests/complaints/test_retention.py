@@ -125,3 +125,22 @@ def test_the_nightly_beat_entry_names_the_task():
     app.loader.import_default_modules()
     assert entry["task"] in app.tasks
     assert entry["schedule"].hour == {2} and entry["schedule"].minute == {30}
+
+
+def test_a_file_that_cannot_be_deleted_does_not_keep_the_others(complaints, django_capture_on_commit_callbacks,
+                                                                 monkeypatch, caplog):
+    long_closed = complaints[0]
+    stuck, other = _paths(long_closed)
+    storage = Evidence._meta.get_field("file").storage
+    real_delete = storage.delete
+
+    def delete(name):
+        if Path(settings.MEDIA_ROOT, name) == stuck:
+            raise PermissionError("read-only volume")
+        real_delete(name)
+
+    monkeypatch.setattr(storage, "delete", delete)
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+        assert tasks.remove_expired_evidence() == 2
+    assert stuck.exists() and not other.exists()
+    assert any(stuck.name in record.getMessage() for record in caplog.records if record.levelname == "ERROR")

@@ -24,7 +24,7 @@ def refusal(*args) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("command", ["close_wave", "select_awardees"])
-@pytest.mark.parametrize("value", ["dua belas", "0", "-3", "12.5"])
+@pytest.mark.parametrize("value", ["dua belas", "0", "-3", "12.5", "²", "１２"])
 def test_a_wave_number_that_is_not_a_whole_number_is_refused(command, value):
     indonesian, english = refusal(command, value)
     assert indonesian == f"argument number: “{value}” bukan nomor gelombang: isi bilangan bulat, misalnya 12."

@@ -3,6 +3,7 @@ wave 12 come from tests/conftest.py."""
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 import pytest
 from django.utils import timezone
@@ -26,13 +27,14 @@ def verified_user(db) -> User:
 
 def make_wave(*, number: int, opens_at: dt.datetime, closes_at: dt.datetime, by: User | None = None,
               status: str | None = None, quota: int = 600_000) -> Wave:
-    """A published (open) wave, or one forced into `status` the way the eligibility services leave it."""
-    wave = Wave.objects.create(number=number, quota=quota, opens_at=opens_at, closes_at=closes_at)
-    wave = open_wave(wave=wave, by=by)
-    if status is not None:
-        Wave.objects.filter(pk=wave.pk).update(status=status)
-        wave.refresh_from_db()
-    return wave
+    """A published (open) wave, or a past one written directly in `status` the way the eligibility services leave
+    it (its seed drawn; not through open_wave, whose number-order rule it may precede in a test's fixtures)."""
+    if status is None:
+        return open_wave(wave=Wave.objects.create(number=number, quota=quota, opens_at=opens_at,
+                                                  closes_at=closes_at), by=by)
+    seed = secrets.token_hex(32)
+    return Wave.objects.create(number=number, quota=quota, opens_at=opens_at, closes_at=closes_at, status=status,
+                               seed=seed, seed_commitment=Wave.commitment_for(seed), opened_at=opens_at)
 
 
 @pytest.fixture

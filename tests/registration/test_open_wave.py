@@ -42,6 +42,19 @@ def test_a_wave_closed_early_frees_the_rest_of_its_window(open_wave_12, staff):
     assert open_wave(wave=following, by=staff).status == Wave.Status.OPEN
 
 
+def test_waves_are_published_in_number_order(open_wave_12, staff):
+    """Earlier waves' recipients are prior awardees of later ones by number: number order is calendar order."""
+    before = Wave.objects.create(number=11, quota=10, opens_at=open_wave_12.opens_at - dt.timedelta(days=30),
+                                 closes_at=open_wave_12.opens_at - dt.timedelta(days=20))
+    with pytest.raises(WaveError, match="Gelombang 12 sudah diterbitkan"):
+        open_wave(wave=before, by=staff)
+    earlier_window = Wave.objects.create(number=13, quota=10, opens_at=open_wave_12.opens_at - dt.timedelta(days=9),
+                                         closes_at=open_wave_12.opens_at - dt.timedelta(days=2))
+    with pytest.raises(WaveError, match="Gelombang 13 harus dibuka setelah gelombang 12"):
+        open_wave(wave=earlier_window, by=staff)
+    assert set(Wave.objects.filter(status=Wave.Status.DRAFT).values_list("number", flat=True)) == {11, 13}
+
+
 def test_it_refuses_an_overlapping_window(open_wave_12, staff):
     overlapping = Wave.objects.create(number=13, quota=10, opens_at=open_wave_12.closes_at - dt.timedelta(hours=1),
                                       closes_at=open_wave_12.closes_at + dt.timedelta(days=3))

@@ -5,7 +5,7 @@ import html
 import pytest
 from django.urls import reverse
 
-from registration.models import Applicant
+from registration.models import Applicant, User
 
 pytestmark = pytest.mark.django_db
 
@@ -119,6 +119,16 @@ def test_it_refuses_a_kk_that_is_not_16_digits(user_client, kk):
 def test_it_refuses_a_kk_with_an_unknown_province(user_client):
     assert_refused(post_profile(user_client, kk="9871010101200003"), "kk", "kk_province",
                    "Dua angka pertama nomor KK bukan kode provinsi yang sah")
+
+
+def test_an_unverified_account_cannot_save_a_profile(client, db):
+    """Otherwise throwaway accounts could each test NIKs against the registrations without owning an inbox."""
+    unverified = User.objects.create_user(email="baru@example.com", password="Sandi-Kuat-2021")
+    client.force_login(unverified)
+    response = post_profile(client)
+    assert response.status_code == 200
+    assert "Verifikasi alamat e-mail Anda terlebih dahulu" in html.unescape(response.content.decode())
+    assert not Applicant.objects.exists()
 
 
 def test_attempts_are_rationed_so_that_a_list_of_niks_cannot_be_tested(user_client):

@@ -81,3 +81,11 @@ def test_it_refuses_two_different_passwords(client):
 def test_a_logged_in_user_is_sent_to_the_dashboard(applicant_client):
     response = applicant_client.get(reverse("registration:signup"))
     assert response["Location"] == reverse("registration:dashboard")
+
+
+def test_repeated_sign_ups_with_a_taken_address_send_its_owner_one_e_mail_an_hour(client, applicant):
+    for _ in range(4):
+        sign_up(client, email="siti@example.com")
+    assert [message.to for message in mail.outbox] == [["siti@example.com"]]
+    assert User.objects.count() == 1
+
