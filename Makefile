@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 # Django 6 needs Python 3.12+. Use $(PYTHON) if given, else the first 3.12+ on PATH, else pyenv's.
-PYTHON ?= $(shell for p in python3.13 python3.12 python3 $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python 2>/dev/null | sort -rV); do \
+PYTHON ?= $(shell for p in python3.15 python3.14 python3.13 python3.12 python3 $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python 2>/dev/null | sort -rV); do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -16,15 +16,17 @@ help:
 	@echo "make test   - run the whole test suite (SQLite + embedded broker unless DATABASE_URL/CELERY_BROKER_URL say otherwise)"
 	@echo "make bench  - benchmarks on PostgreSQL (BENCH_DATABASE_URL), not part of make test"
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt constraints.txt
 	@if [ -z "$(PYTHON)" ]; then \
 		echo "ERROR: Python 3.12 or newer is required (Django 6) and none was found on PATH or under ~/.pyenv/versions."; \
 		echo "       Install one (e.g. 'pyenv install 3.13') or run: make PYTHON=/path/to/python3.12 $(MAKECMDGOALS)"; \
 		exit 1; fi
 	@echo "Using $(PYTHON) ($$($(PYTHON) --version))"
-	@[ -x $(BIN)/python ] && $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@# Reuse .venv only if it is whole (a failed `python -m venv` can leave a python without pip behind).
+	@[ -x $(BIN)/python ] && $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' \
+		&& $(BIN)/python -m pip --version >/dev/null 2>&1 || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet pip==26.3
+	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -62,3 +62,31 @@ def test_a_deployment_that_names_its_hosts_must_say_debug_false(tmp_path):
     assert production.returncode == 0 and "started" in production.stdout, production.stderr
     # Development stays zero set-up: no variable at all is needed.
     assert "started" in _start_django(tmp_path).stdout
+
+
+def test_the_example_environment_file_lists_every_setting_and_can_be_copied_to_env(tmp_path):
+    """`cp .env.example .env` must give a working development setup, and every variable settings.py reads must
+    be documented there."""
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    example = (root / ".env.example").read_text()
+    read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z_][A-Z0-9_]*)"', (root / "prakerja/settings.py").read_text()))
+    documented = set(re.findall(r"^#? ?([A-Z_][A-Z0-9_]*)=", example, re.M))
+    assert read - documented == set()
+    # Loaded the way settings.py loads .env (django-environ), in a clean process, with nothing else set.
+    script = (
+        "import environ, os; environ.Env.read_env(os.environ['EXAMPLE']);"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'prakerja.settings');"
+        "import django; django.setup(); from django.conf import settings;"
+        "print(settings.DEBUG, settings.DATABASES['default']['CONN_MAX_AGE'], settings.RATELIMIT_IP_META_KEY)"
+    )
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "EXAMPLE": str(root / ".env.example"),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}"}
+    result = subprocess.run([sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "0", "None"]
