@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from eligibility.forms_lists import ExclusionListUploadForm, NikLookupForm
 from eligibility.lists import ListFileError, is_nik_on_list, max_upload_bytes, start_exclusion_load
 from eligibility.models.lists import ExclusionList, ListCategory
+from prakerja.lib.admin import ReadOnlyAdminMixin
 from prakerja.lib.identity import mask
 
 UPLOAD_PERMISSION = "eligibility.add_exclusionlist"
@@ -37,7 +38,7 @@ class _Echo:
 
 
 @admin.register(ExclusionList)
-class ExclusionListAdmin(admin.ModelAdmin):
+class ExclusionListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "category", "status", "file_name", "loaded_by", "created_at", "activated_at",
         "row_count", "bad_row_count", "duplicate_count", "progress_display",
@@ -55,15 +56,6 @@ class ExclusionListAdmin(admin.ModelAdmin):
     change_list_template = "eligibility/lists/change_list.html"
     change_form_template = "eligibility/lists/change_form.html"
 
-    # Versions are created by loads and never edited or deleted by hand.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     @admin.display(description=gettext_lazy("progress"))
     def progress_display(self, obj: ExclusionList) -> str:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from eligibility import services
 from eligibility.models.screening import ScreeningRun
+from prakerja.lib.admin import ReadOnlyAdminMixin
 from registration.models import Wave
 from registration.services import WaveError, check_no_overlap, open_wave
 
@@ -195,7 +196,7 @@ def report_url(wave: Wave) -> str | None:
 
 
 @admin.register(ScreeningRun)
-class ScreeningRunAdmin(admin.ModelAdmin):
+class ScreeningRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every run, read-only: which list versions it used, its counts, and a failure's cause."""
 
     list_display = ["pk", "wave", "status", "phase", "started_at", "finished_at", "started_by"]
@@ -206,11 +207,3 @@ class ScreeningRunAdmin(admin.ModelAdmin):
               "registration_count", "list_versions", "outcome_counts", "error"]
     readonly_fields = fields
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

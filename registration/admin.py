@@ -12,7 +12,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from prakerja.lib.admin import PersonalDataLookupsMixin
+from prakerja.lib.admin import PersonalDataLookupsMixin, ReadOnlyAdminMixin
 from prakerja.lib.identity import PROVINCE_CODES, clean_number
 from registration.models import Applicant, Registration, User
 
@@ -93,7 +93,7 @@ class ProvinceFilter(admin.SimpleListFilter):
     nik_field = "nik"
 
 
-class _PersonalDataMixin(PersonalDataLookupsMixin):
+class _PersonalDataMixin(PersonalDataLookupsMixin, ReadOnlyAdminMixin):
     """Masks NIK, KK, birth date and phone for staff without view_full_nik.
 
     The admin is one shared instance serving every request, so the choice is made per request in
@@ -123,15 +123,6 @@ class _PersonalDataMixin(PersonalDataLookupsMixin):
             search_term = digits
         return super().get_search_results(request, queryset, search_term)
 
-    # Read-only: applicants change their own data; registrations are written by join_wave only.
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Applicant)

@@ -1,11 +1,11 @@
 from django.contrib import admin
-from django.http import HttpRequest
 
+from prakerja.lib.admin import ReadOnlyAdminMixin
 from reports.models import AuditEntry
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The report audit log: readable by staff who hold `view_auditentry`, never added to, changed or deleted
     from the admin (entries are written only by reports.services)."""
 
@@ -16,11 +16,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
     readonly_fields = [f.name for f in AuditEntry._meta.fields]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

@@ -21,3 +21,17 @@ class PersonalDataLookupsMixin:
                 part in self.personal_fields for part in lookup.split(LOOKUP_SEP)):
             return False
         return super().lookup_allowed(lookup, value, request)
+
+
+class ReadOnlyAdminMixin:
+    """Records written only by the services (loads, screenings, joins, audit entries): staff may look, never add,
+    change or delete them by hand."""
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
