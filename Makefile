@@ -39,7 +39,7 @@ run: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-BENCH_ENV = DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/prakerja_bench} \
+BENCH_ENV = BENCHMARKS=True DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/prakerja_bench} \
 	CELERY_BROKER_URL=$${BENCH_BROKER_URL:-redis://127.0.0.1:6379/15}
 
 bench: install

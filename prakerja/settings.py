@@ -62,6 +62,11 @@ INSTALLED_APPS = [
     "reports",
     "complaints",
 ]
+# The benchmark commands (make bench) are development tools: not installed, so not listed by
+# `manage.py help`, in production.
+BENCHMARKS = env.bool("BENCHMARKS", default=DEBUG)
+if BENCHMARKS:
+    INSTALLED_APPS.append("benchmarks")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -239,7 +244,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     # Redelivery after a lost worker happens after this timeout; partition tasks stay well inside it.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
-CELERY_IMPORTS = ["eligibility.list_tasks"]
+# The eligibility app keeps its tasks beside what they run (autodiscovery finds only <app>.tasks).
+CELERY_IMPORTS = ["eligibility.lists.tasks", "eligibility.screening.tasks"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True  # a task whose worker dies is redelivered, not lost
@@ -251,9 +257,9 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # A wave closes at its deadline with no staff action; closing is idempotent.
-    "close-due-waves": {"task": "eligibility.tasks.close_due_waves", "schedule": 15.0},
+    "close-due-waves": {"task": "eligibility.screening.tasks.close_due_waves", "schedule": 15.0},
     # Re-queue screening partitions whose worker vanished (SIGKILL, lost Redis queue).
-    "requeue-stale-partitions": {"task": "eligibility.tasks.requeue_stale_partitions", "schedule": 60.0},
+    "requeue-stale-partitions": {"task": "eligibility.screening.tasks.requeue_stale_partitions", "schedule": 60.0},
     # Delete the files of complaints closed longer ago than COMPLAINT_EVIDENCE_RETENTION_DAYS, nightly.
     "remove-expired-evidence": {"task": "complaints.tasks.remove_expired_evidence",
                                 "schedule": crontab(hour=2, minute=30)},

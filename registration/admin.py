@@ -1,4 +1,4 @@
-"""Admin for accounts, applicants and registrations. Waves are in eligibility/admin_screening.py.
+"""Admin for accounts, applicants and registrations. Waves are in eligibility/admin.py.
 
 Personal data (UU 27/2022): NIK, KK and phone are shown masked unless the staff member holds
 registration.view_full_nik. Applicants and registrations are read-only here: they change only through
@@ -77,7 +77,7 @@ class AccountAdmin(UserAdmin):
 
 
 class ProvinceFilter(admin.SimpleListFilter):
-    """Province = the first two digits of the NIK (DOMAIN.md)."""
+    """Province = the first two digits of the NIK (docs/DOMAIN.md)."""
 
     title = _("province")
     parameter_name = "province"

@@ -80,7 +80,7 @@ class EmailForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    """The applicant's personal data, validated as ../shared/DOMAIN.md says.
+    """The applicant's personal data, validated as docs/DOMAIN.md says.
 
     `locked` disables NIK, KK and birth date (the applicant already joined a wave): posted values for
     them are ignored and the stored ones kept.

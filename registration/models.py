@@ -1,6 +1,6 @@
 """Applicants, waves (gelombang) and registrations.
 
-The rules are in ../shared/DOMAIN.md. Identity numbers are stored as their 16 digits; keyed digests of
+The rules are in docs/DOMAIN.md. Identity numbers are stored as their 16 digits; keyed digests of
 NIK and KK are copied onto each registration at join time so that screening joins digests only.
 """
 from __future__ import annotations
@@ -170,7 +170,7 @@ class Wave(models.Model):
         verbose_name=_("closed by"),
     )
     # The lottery seed: drawn when the wave opens, secret until selection; only its SHA-256 (the
-    # commitment) is public. Neither is editable anywhere (see eligibility.services for the draw).
+    # commitment) is public. Neither is editable anywhere (see eligibility.waves for the draw).
     seed = models.CharField(_("seed"), max_length=64, blank=True, editable=False)
     seed_commitment = models.CharField(_("seed commitment (SHA-256)"), max_length=64, blank=True, editable=False)
     seed_revealed_at = models.DateTimeField(_("seed revealed at"), null=True, blank=True, editable=False)

@@ -1,7 +1,7 @@
 """Workflows of the registration app: each is one transaction, with keyword-only arguments.
 
 Accounts (sign up, e-mail verification), the applicant's profile, joining a wave, and publishing a wave.
-The rules are in ../shared/DOMAIN.md; views call these and only word the outcome.
+The rules are in docs/DOMAIN.md; views call these and only word the outcome.
 """
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ class WaveError(Exception):
 
 
 def check_no_overlap(*, opens_at, closes_at, exclude_pk: int | None = None) -> None:
-    """At most one wave accepts registrations at a time: open windows may not overlap (DOMAIN.md).
+    """At most one wave accepts registrations at a time: open windows may not overlap (docs/DOMAIN.md).
 
     Drafts accept nothing yet (they are checked when they are opened), and a wave closed before its deadline
     accepted registrations only until it was closed.
@@ -72,7 +72,7 @@ def check_no_overlap(*, opens_at, closes_at, exclude_pk: int | None = None) -> N
 def check_number_order(wave: Wave) -> None:
     """Published waves run in number order: wave N+1's window comes after wave N's, and a wave can no longer be
     published once a higher-numbered one is. The screening counts earlier waves' recipients as prior awardees
-    by wave number (DOMAIN.md), so number order must be calendar order."""
+    by wave number (docs/DOMAIN.md), so number order must be calendar order."""
     published = Wave.objects.exclude(status=Wave.Status.DRAFT).exclude(pk=wave.pk)
     later = published.filter(number__gt=wave.number).order_by("number").first()
     if later is not None:

@@ -1,4 +1,4 @@
-# Routes of the applicant's path (issue #2). Paths are Indonesian; names are what templates use.
+# Routes of the applicant's path. Paths are Indonesian; names are what templates use.
 from django.contrib.auth import views as auth_views
 from django.urls import path
 

@@ -193,7 +193,7 @@ def _user_key(group: str, request: HttpRequest) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-# "This NIK is already used" must be said (issue #2), so it is rationed: no account can test a leaked list of
+# "This NIK is already used" must be said, so it is rationed: no account can test a leaked list of
 # NIKs or phone numbers against the registrations. Per account, not per address: Indonesian mobile carriers put
 # thousands of phones behind one address (CGNAT), and the deadline brings them all at once.
 @ratelimit(key=_user_key, rate="20/h", method="POST", block=False)

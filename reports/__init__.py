@@ -1,4 +1,4 @@
-"""Screening reports for PMO staff (issue #4): /laporan/gelombang/<number>/ and its CSV downloads.
+"""Screening reports for PMO staff: /laporan/gelombang/<number>/ and its CSV downloads.
 
 Decisions, for staff and operators:
 

@@ -66,7 +66,7 @@ def latest_done_run(*, wave: Wave) -> tuple[ScreeningRun | None, str]:
     have replaced part of them.
 
     The results are rewritten only by KK partitions, each in the transaction that marks it done (see
-    eligibility.services), so a run without a done KK partition wrote no result row: a failure in the
+    eligibility.screening.services), so a run without a done KK partition wrote no result row: a failure in the
     lists phase leaves the finished run's results whole, and its report stays. A run with no partition
     row at all cannot be told apart and counts as having written. (ScreeningResult.run_id has no index:
     asking the result table would scan every wave's rows on each page view.)

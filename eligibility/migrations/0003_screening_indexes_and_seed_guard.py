@@ -1,9 +1,9 @@
 """Indexes the screening joins need on registration_registration, and the lottery seed's guard.
 
 Raw SQL because (a) PostgreSQL's covering indexes (INCLUDE) let each screening partition read its
-registrations by an index-only range scan (PERFORMANCE.md), and the table belongs to another app;
+registrations by an index-only range scan (docs/PERFORMANCE.md), and the table belongs to another app;
 (b) the seed guard is a trigger: once a wave's seed is drawn, no admin page, command or UPDATE can
-change it or its commitment (DOMAIN.md: the draw cannot be steered).
+change it or its commitment (docs/DOMAIN.md: the draw cannot be steered).
 """
 from django.db import migrations
 

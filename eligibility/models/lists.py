@@ -1,4 +1,4 @@
-"""Exclusion lists (owned by the list-loading work, issue #3).
+"""Exclusion lists.
 
 Each load of a category is one ExclusionList row (a version). Its entries live in a table of their own,
 named by `table_name`, with columns `nik_digest uuid NOT NULL` (unique) and `kk_digest uuid NULL`:
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ListCategory(models.TextChoices):
-    """The eleven list codes of DOMAIN.md (every reason code except kk_limit)."""
+    """The eleven list codes of docs/DOMAIN.md (every reason code except kk_limit)."""
 
     PEJABAT_NEGARA = "pejabat_negara", _("State officials (Pejabat Negara)")
     DPRD = "dprd", _("DPRD leaders and members")

@@ -1,4 +1,4 @@
-"""Screening runs and their results (owned by the screening work, issue #3).
+"""Screening runs and their results.
 
 Contract relied on by reports/: ScreeningResult has one row per screened registration, with
 `status` (eligible/ineligible), `reasons` (reason codes joined by ";" in alphabetical order, "" when
@@ -7,7 +7,7 @@ eligible), `rank` (lottery rank of an eligible registration, null otherwise or b
 else). ScreeningRun.list_versions records the list versions a run used; ScreeningResult.run names
 the run that wrote a result.
 
-How a run works (eligibility.services): the run and each of its partitions are rows here, never a
+How a run works (eligibility.screening.services): the run and each of its partitions are rows here, never a
 chord or a result backend. Phase "lists" splits the wave's registrations by NIK digest range and
 records, per registration, the bit mask of the lists its NIK is on (ScreeningHit). Phase "kk" splits
 them by KK digest range (a family never straddles two partitions), applies the KK rule with a window

@@ -1,4 +1,4 @@
-"""Indonesian identity numbers (NIK, KK) and phone numbers, as ../shared/DOMAIN.md defines them.
+"""Indonesian identity numbers (NIK, KK) and phone numbers, as docs/DOMAIN.md defines them.
 
 Pure functions with no database access, shared by the applicant forms and the exclusion-list loader.
 """

@@ -33,9 +33,9 @@ def test_a_draft_does_not_block_another_wave_until_it_is_opened(open_wave_12, st
 
 
 def test_a_wave_closed_early_frees_the_rest_of_its_window(open_wave_12, staff):
-    from eligibility.services import close_wave
+    from eligibility.waves import close_wave
 
-    with mock.patch("eligibility.tasks.screen_wave.delay_on_commit"):
+    with mock.patch("eligibility.screening.tasks.screen_wave.delay_on_commit"):
         close_wave(wave=open_wave_12, by=staff)
     following = Wave.objects.create(number=13, quota=10, opens_at=timezone.now() + dt.timedelta(hours=1),
                                     closes_at=open_wave_12.closes_at + dt.timedelta(days=3))

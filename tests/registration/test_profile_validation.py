@@ -1,4 +1,4 @@
-"""Each rule of DOMAIN.md's identity numbers: a bad value and its message on the offending field."""
+"""Each rule of docs/DOMAIN.md's identity numbers: a bad value and its message on the offending field."""
 import datetime as dt
 import html
 

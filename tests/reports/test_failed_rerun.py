@@ -1,7 +1,7 @@
 """After a re-screen fails having replaced part of the results, no report passes the mixed rows off as the
 finished run's: the page says so, every download and the command refuse, nothing is computed from them.
 
-The state is built as eligibility.services leaves it: the retry (R1, replaces_results) reached the KK
+The state is built as eligibility.screening.services leaves it: the retry (R1, replaces_results) reached the KK
 phase, its KK partition 0 committed (its families' results deleted and rewritten with run_id = R1), then
 it failed. The finished run R0 keeps the other partition's rows.
 """

@@ -1,7 +1,7 @@
 """`python manage.py close_wave NUMBER [--by EMAIL]`: close an open wave and enqueue its screening."""
 from django.utils.translation import gettext_lazy as _
 
-from eligibility.services import close_wave
+from eligibility.waves import close_wave
 from prakerja.lib import cli
 from registration.models import Wave
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from eligibility.lists import ListFileError, load_exclusion_list
+from eligibility.lists.services import ListFileError, load_exclusion_list
 from eligibility.models.lists import ListCategory
 from prakerja.lib import cli
 

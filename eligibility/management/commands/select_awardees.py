@@ -1,7 +1,8 @@
 """`python manage.py select_awardees NUMBER [--by EMAIL]`: run the quota lottery of a screened wave."""
 from django.utils.translation import gettext_lazy as _
 
-from eligibility.services import ScreeningError, select_awardees
+from eligibility.screening.sql import ScreeningError
+from eligibility.waves import select_awardees
 from prakerja.lib import cli
 
 

@@ -14,9 +14,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from eligibility.lists import load_exclusion_list
+from eligibility.lists.services import load_exclusion_list
 from eligibility.models import ExclusionList, ListCategory
-from eligibility.services import close_wave
+from eligibility.waves import close_wave
 from prakerja.lib.digest import keyed_digest
 from registration.models import Applicant, Registration, Wave
 from registration.services import WaveError, open_wave

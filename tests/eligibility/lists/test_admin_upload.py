@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from eligibility.list_tasks import load_exclusion_list_task
+from eligibility.lists.tasks import load_exclusion_list_task
 from eligibility.models.lists import ExclusionList, ListCategory
 from tests.eligibility.lists.conftest import NIK_A, NIK_B, on_table
 

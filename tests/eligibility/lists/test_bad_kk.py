@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from eligibility.lists import is_nik_on_list, load_exclusion_list
+from eligibility.lists.services import is_nik_on_list, load_exclusion_list
 from eligibility.models.lists import BadRowReason, ExclusionList, ListCategory
 from tests.eligibility.lists.conftest import KK_A, NIK_A, NIK_B, NIK_C, NIK_D, digest_param, table_rows
 
@@ -84,7 +84,7 @@ def test_the_command_counts_the_rows_loaded_without_their_kk(write_csv):
 
 def test_it_keeps_line_numbers_and_kk_digests_right_across_chunks_and_digest_processes(write_csv, settings,
                                                                                       monkeypatch):
-    import eligibility.lists as lists
+    import eligibility.lists.services as lists
 
     settings.EXCLUSION_LIST_DIGEST_PROCESSES = 2  # worker processes on PostgreSQL
     settings.EXCLUSION_LIST_PARALLEL_MIN_BYTES = 0

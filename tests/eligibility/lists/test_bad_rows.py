@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from eligibility.lists import load_exclusion_list
+from eligibility.lists.services import load_exclusion_list
 from eligibility.models.lists import ListCategory
 from tests.eligibility.lists.conftest import KK_A, NIK_A, NIK_B, NIK_C, on_table
 

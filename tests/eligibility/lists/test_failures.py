@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-import eligibility.lists as lists
-from eligibility.lists import load_exclusion_list
+import eligibility.lists.services as lists
+from eligibility.lists.services import load_exclusion_list
 from eligibility.models.lists import ExclusionList, ListCategory
 from tests.eligibility.lists.conftest import NIK_A, NIK_B, list_tables, on_table
 

@@ -2,7 +2,7 @@
 import pytest
 from django.db import connection
 
-from eligibility.lists import load_exclusion_list
+from eligibility.lists.services import load_exclusion_list
 from eligibility.models.lists import ListCategory
 
 from .conftest import KK_A, NIK_A, NIK_B, NIK_C

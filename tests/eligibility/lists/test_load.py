@@ -6,7 +6,7 @@ import re
 import pytest
 from django.db import connection  # noqa: F401 (skipif)
 
-from eligibility.lists import is_nik_on_list, load_exclusion_list
+from eligibility.lists.services import is_nik_on_list, load_exclusion_list
 from eligibility.models.lists import ExclusionList, ListCategory
 from prakerja.lib.digest import keyed_digest
 from registration.models import Registration
@@ -102,7 +102,7 @@ def test_it_says_which_active_lists_hold_a_nik(write_csv):
 
 
 def test_it_loads_across_many_chunks_with_the_right_line_numbers(write_csv, monkeypatch):
-    import eligibility.lists as lists
+    import eligibility.lists.services as lists
 
     monkeypatch.setattr(lists, "CHUNK_BYTES", 40)  # a chunk or two lines at a time
     good = [f"32{n:02d}014112900{n:03d}" for n in range(1, 31)]
@@ -117,7 +117,7 @@ def test_it_loads_across_many_chunks_with_the_right_line_numbers(write_csv, monk
 
 @pytest.mark.parametrize("key", ["dev-only-digest-key", "k" * 64, "kunci-rahasia-yang-sangat-panjang-" * 4, "kunci-ünik"])
 def test_the_bulk_digest_is_the_applicants_digest(settings, key):
-    from eligibility.lists import _Hasher
+    from eligibility.lists.digests import Hasher as _Hasher
     from prakerja.lib.digest import digest_bytes
 
     settings.DIGEST_KEY = key
@@ -127,7 +127,7 @@ def test_the_bulk_digest_is_the_applicants_digest(settings, key):
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
 def test_it_digests_in_worker_processes_with_the_same_result(write_csv, settings, monkeypatch):
-    import eligibility.lists as lists
+    import eligibility.lists.services as lists
 
     settings.EXCLUSION_LIST_DIGEST_PROCESSES = 2
     settings.EXCLUSION_LIST_PARALLEL_MIN_BYTES = 0

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from eligibility.lists import load_exclusion_list
+from eligibility.lists.services import load_exclusion_list
 from eligibility.models.lists import ListCategory
 from tests.eligibility.lists.conftest import NIK_A, NIK_B, NIK_C
 

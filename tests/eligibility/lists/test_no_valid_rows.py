@@ -9,8 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from eligibility.list_tasks import load_exclusion_list_task
-from eligibility.lists import ListFileError, is_nik_on_list, load_exclusion_list, start_exclusion_load
+from eligibility.lists.tasks import load_exclusion_list_task
+from eligibility.lists.services import ListFileError, is_nik_on_list, load_exclusion_list, start_exclusion_load
 from eligibility.models.lists import ExclusionList, ListCategory
 from tests.eligibility.lists.conftest import KK_A, NIK_A, NIK_B, list_tables
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from eligibility.lists import ListFileError, load_exclusion_list
+from eligibility.lists.services import ListFileError, load_exclusion_list
 from eligibility.models.lists import ExclusionList, ListCategory
 from tests.eligibility.lists.conftest import NIK_A, list_tables
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from eligibility.lists import load_exclusion_list, release_unused_list_tables
+from eligibility.lists.services import load_exclusion_list, release_unused_list_tables
 from eligibility.models.lists import ExclusionList, ListCategory
 from eligibility.models.screening import ScreeningRun
 from tests.eligibility.lists.conftest import NIK_A, NIK_B, list_tables, on_table, table_exists

@@ -11,11 +11,10 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
-from eligibility import tasks
-from eligibility.list_tasks import load_exclusion_list_task
-from eligibility.lists import (
-    LOCK_NAMESPACE, MAX_LOAD_REQUEUES, requeue_stale_loads, stale_load_after, start_exclusion_load,
-)
+from eligibility.screening import tasks
+from eligibility.lists.tasks import load_exclusion_list_task
+from eligibility.lists.services import MAX_LOAD_REQUEUES, requeue_stale_loads, stale_load_after, start_exclusion_load
+from eligibility.lists.tables import LOCK_NAMESPACE
 from eligibility.models.lists import ExclusionList, ListCategory
 from tests.eligibility.lists.conftest import NIK_A, NIK_B
 

@@ -5,8 +5,8 @@ import io
 
 import pytest
 
-from eligibility.list_tasks import load_exclusion_list_task
-from eligibility.lists import start_exclusion_load
+from eligibility.lists.tasks import load_exclusion_list_task
+from eligibility.lists.services import start_exclusion_load
 from eligibility.models.lists import ExclusionList, ListCategory
 from tests.eligibility.lists.conftest import NIK_A, NIK_B
 

@@ -14,7 +14,9 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
-from eligibility import services, tasks
+from eligibility.lists.tables import table_name
+from eligibility import waves
+from eligibility.screening import services, tasks
 from eligibility.models.lists import ExclusionList
 from eligibility.models.screening import ScreeningPartition, ScreeningResult, ScreeningRun
 from prakerja.lib.digest import keyed_digest
@@ -46,7 +48,7 @@ def make_list(category: str, people: list[Applicant] = (), *, niks: list[str] = 
     (replacing the category's active version) unless `activate` is False."""
     version = ExclusionList.objects.create(category=category, file_name=file_name or f"{category}.csv",
                                            status=ExclusionList.Status.LOADING)
-    table = f"test_exclusion_{category}_{version.pk}"
+    table = table_name(version.pk)
     uuid_type = "uuid" if connection.vendor == "postgresql" else "char(32)"
     rows = [(p.nik, p.kk if category == "prior_awardee" else None) for p in people]
     rows += [(nik, (kk_of or {}).get(nik)) for nik in niks]
@@ -87,7 +89,7 @@ def register(applicant: Applicant, wave: Wave, *, at: dt.datetime | None = None)
 
 
 def close(wave: Wave) -> Wave:
-    services.close_wave(wave=wave, by=None)
+    waves.close_wave(wave=wave, by=None)
     wave.refresh_from_db()
     return wave
 

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from eligibility import services, tasks
+from eligibility import waves
+from eligibility.screening import services, tasks
 from eligibility.models.screening import ScreeningPartition, ScreeningResult, ScreeningRun
 from registration.models import Wave
 
@@ -34,7 +35,7 @@ def test_it_lists_waves_with_window_in_wib_and_registration_counts(staff_client,
     for number in (21, 22, 23):  # each selected before the next is screened (its recipients count there)
         screened = make_wave(number=number, days_ago=6 - 3 * (number - 21))  # after wave 20, in number order
         screen(screened, partitions=2)
-        services.select_awardees(wave=screened, by=None)
+        waves.select_awardees(wave=screened, by=None)
     with django_assert_max_num_queries(12):  # not one query per wave
         page = staff_client.get(reverse(CHANGELIST))
     assert page.status_code == 200

@@ -6,8 +6,9 @@ from unittest import mock
 import pytest
 from django.db import connection
 
-from eligibility import services, tasks
-from eligibility.lists import load_exclusion_list, release_unused_list_tables
+from eligibility import waves
+from eligibility.screening import services, tasks
+from eligibility.lists.services import load_exclusion_list, release_unused_list_tables
 from eligibility.models.lists import ExclusionList
 from reports.tasks import build_wave_summary
 
@@ -58,9 +59,9 @@ def test_it_enqueues_the_report_summary_after_the_selection_once(wave, django_ca
     screen(wave)
     with mock.patch.object(build_wave_summary, "delay") as summary:
         with django_capture_on_commit_callbacks(execute=True):
-            assert services.select_awardees(wave=wave, by=None) == 1
+            assert waves.select_awardees(wave=wave, by=None) == 1
         with django_capture_on_commit_callbacks(execute=True):
-            assert services.select_awardees(wave=wave, by=None) == 1  # selecting twice changes nothing
+            assert waves.select_awardees(wave=wave, by=None) == 1  # selecting twice changes nothing
     summary.assert_called_once_with(wave.pk)
 
 
@@ -69,7 +70,7 @@ def test_a_failing_clean_up_does_not_fail_the_completed_run(wave, django_capture
     close(wave)
     run = services.start_screening(wave=wave, by=None)
     with mock.patch.object(tasks.screen_partition, "delay"), mock.patch.object(build_wave_summary, "delay"), \
-            mock.patch("eligibility.lists.release_unused_list_tables", side_effect=RuntimeError("boom")):
+            mock.patch("eligibility.lists.tables.release_unused_list_tables", side_effect=RuntimeError("boom")):
         with django_capture_on_commit_callbacks(execute=True):
             run = drain(run)
     assert run.status == "done"

@@ -1,4 +1,4 @@
-"""A real Redis restart mid-screening (issue #3, "Closing and screening"): a private redis-server is
+"""A real Redis restart mid-screening ("Closing and screening"): a private redis-server is
 SIGKILLed while a real Celery worker is inside a partition and the rest of the run's messages wait in
 its queue; a new, empty redis-server takes the same port, the worker reconnects by itself, the sweep
 re-queues the partitions whose messages were lost, and the run ends with exactly a clean run's result.
@@ -25,7 +25,8 @@ from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from eligibility import services, tasks
+from eligibility import waves
+from eligibility.screening import services, tasks
 from eligibility.models.screening import Phase, ScreeningHit, ScreeningPartition, ScreeningResult, ScreeningRun
 from registration.models import Registration, Wave
 
@@ -163,7 +164,7 @@ def busy_wave(drop_list_tables):
     for i, person in enumerate(people):
         register(person, wave, at=wave.opens_at + dt.timedelta(minutes=i % 9))
     with mock.patch.object(tasks.screen_wave, "delay_on_commit"):  # the test starts the run itself
-        services.close_wave(wave=wave, by=None)
+        waves.close_wave(wave=wave, by=None)
     return Wave.objects.get(pk=wave.pk)
 
 

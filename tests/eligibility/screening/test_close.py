@@ -8,7 +8,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
-from eligibility import services, tasks
+from eligibility import waves
+from eligibility.screening import services, tasks
 from prakerja.celery import app
 from registration.models import Wave
 
@@ -18,9 +19,9 @@ from .conftest import make_wave, new_person, register
 def test_it_closes_and_enqueues_the_screening_once(wave, staff, django_capture_on_commit_callbacks):
     with mock.patch.object(tasks.screen_wave, "delay") as delay:
         with django_capture_on_commit_callbacks(execute=True):
-            assert services.close_wave(wave=wave, by=staff) is True
+            assert waves.close_wave(wave=wave, by=staff) is True
         with django_capture_on_commit_callbacks(execute=True):
-            assert services.close_wave(wave=wave, by=staff) is False
+            assert waves.close_wave(wave=wave, by=staff) is False
 
     delay.assert_called_once_with(wave.pk)
     wave.refresh_from_db()
@@ -29,14 +30,14 @@ def test_it_closes_and_enqueues_the_screening_once(wave, staff, django_capture_o
 
 def test_it_enqueues_nothing_when_the_transaction_rolls_back(wave, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
-        services.close_wave(wave=wave, by=None)
+        waves.close_wave(wave=wave, by=None)
     assert len(callbacks) == 1  # delay_on_commit: only after the close commits
 
 
 def test_it_does_not_close_a_draft_wave(db):
     now = timezone.now()
     draft = Wave.objects.create(number=50, quota=10, opens_at=now, closes_at=now + dt.timedelta(days=1))
-    assert services.close_wave(wave=draft, by=None) is False
+    assert waves.close_wave(wave=draft, by=None) is False
     assert Wave.objects.get(pk=draft.pk).status == Wave.Status.DRAFT
 
 
@@ -77,7 +78,7 @@ def test_the_beat_schedule_names_tasks_that_exist(db, entry):
     name = settings.CELERY_BEAT_SCHEDULE[entry]["task"]
     app.loader.import_default_modules()
     assert name in app.tasks
-    assert name.startswith("eligibility.tasks.")
+    assert name.startswith("eligibility.screening.tasks.")
 
 
 def test_the_command_records_who_closed_the_wave(wave, staff, django_capture_on_commit_callbacks):

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from eligibility import services, tasks
+from eligibility.screening import services, tasks
 from eligibility.models.screening import ScreeningPartition, ScreeningRun
 
 from .conftest import close, drain, make_list, new_kk, new_person, outcome, register, screen
@@ -67,7 +67,7 @@ def test_a_database_error_is_retried_and_takes_over_its_own_claim(wave, people):
     close(wave)
     run = services.start_screening(wave=wave, by=None)
     partition = ScreeningPartition.objects.filter(run=run).first()
-    with mock.patch.object(services, "_screen_lists", side_effect=OperationalError("server closed the connection")), \
+    with mock.patch.object(services.sql, "screen_lists", side_effect=OperationalError("server closed the connection")), \
             mock.patch.object(tasks.screen_partition, "retry", side_effect=RuntimeError("retry")) as retry:
         with pytest.raises(RuntimeError):
             tasks.screen_partition(partition.pk)

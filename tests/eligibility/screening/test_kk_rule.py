@@ -1,7 +1,7 @@
-"""The KK rule: at most two recipients per family card, across the programme (DOMAIN.md)."""
+"""The KK rule: at most two recipients per family card, across the programme (docs/DOMAIN.md)."""
 import datetime as dt
 
-from eligibility.services import select_awardees
+from eligibility.waves import select_awardees
 
 from .conftest import make_list, make_wave, new_kk, new_person, register, result_of, screen
 

@@ -7,7 +7,8 @@ from unittest import mock
 import pytest
 from django.db import connection, connections
 
-from eligibility import services, tasks
+from eligibility import waves
+from eligibility.screening import services, tasks
 from eligibility.models.screening import ScreeningHit, ScreeningPartition, ScreeningRun
 
 from .conftest import drain, make_list, make_wave, new_person, outcome, register
@@ -55,7 +56,7 @@ def test_a_restart_waits_for_the_partition_in_flight(drop_list_tables):
         register(person, wave)
     with mock.patch.object(tasks.screen_wave, "delay_on_commit"), \
             mock.patch.object(tasks.screen_partition, "delay_on_commit"):
-        services.close_wave(wave=wave, by=None)
+        waves.close_wave(wave=wave, by=None)
         first = services.start_screening(wave=wave, by=None)
         partition = ScreeningPartition.objects.filter(run=first).order_by("number").first()
         attempt = services.claim_partition(partition_id=partition.pk)

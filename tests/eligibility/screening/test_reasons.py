@@ -1,4 +1,4 @@
-"""Every reason code of DOMAIN.md, each alone and together."""
+"""Every reason code of docs/DOMAIN.md, each alone and together."""
 import pytest
 
 from eligibility.models.lists import ListCategory
@@ -40,7 +40,7 @@ def test_it_excludes_a_recipient_of_an_earlier_wave_as_prior_awardee(db):
     recipient = new_person()
     register(recipient, earlier)
     screen(earlier)
-    from eligibility.services import select_awardees
+    from eligibility.waves import select_awardees
 
     assert select_awardees(wave=earlier, by=None) == 1
     again = register(recipient, later)
@@ -55,7 +55,7 @@ def test_it_does_not_exclude_someone_not_selected_earlier(db):
     first, second = new_person(), new_person()
     register(first, earlier), register(second, earlier)
     screen(earlier)
-    from eligibility.services import select_awardees
+    from eligibility.waves import select_awardees
 
     select_awardees(wave=earlier, by=None)
     loser = ScreeningResult.objects.get(wave_id=earlier.pk, selected=False).registration.applicant

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from eligibility import services
+from eligibility.screening import services
 from eligibility.models.lists import ExclusionList
 from eligibility.models.screening import ScreeningPartition, ScreeningResult, ScreeningRun
 from registration.models import Wave
@@ -92,14 +92,14 @@ def test_a_restart_cancels_the_running_run(wave, crowd):
     first.refresh_from_db()
     assert first.status == ScreeningRun.Status.CANCELLED
     # The cancelled run's partitions do nothing when their messages arrive.
-    from eligibility import tasks
+    from eligibility.screening import tasks
     for partition in ScreeningPartition.objects.filter(run=first):
         assert tasks.screen_partition(partition.pk) is False
     assert ScreeningResult.objects.filter(wave_id=wave.pk).count() == 60
 
 
 def test_screen_wave_twice_starts_one_run(wave, crowd):
-    from eligibility import tasks
+    from eligibility.screening import tasks
 
     close(wave)
     first, second = tasks.screen_wave(wave.pk), tasks.screen_wave(wave.pk)
@@ -108,7 +108,7 @@ def test_screen_wave_twice_starts_one_run(wave, crowd):
 
 
 def test_a_failing_partition_fails_the_run_with_its_cause(wave, crowd):
-    from eligibility import tasks
+    from eligibility.screening import tasks
 
     close(wave)
     run = services.start_screening(wave=wave, by=None)
@@ -127,7 +127,7 @@ def test_a_failing_partition_fails_the_run_with_its_cause(wave, crowd):
 
 
 def test_progress_shows_partitions_and_counts_while_running(wave, crowd):
-    from eligibility import tasks
+    from eligibility.screening import tasks
 
     close(wave)
     run = services.start_screening(wave=wave, by=None)

@@ -6,7 +6,8 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
 from eligibility.models.screening import ScreeningResult
-from eligibility.services import ScreeningError, select_awardees
+from eligibility.screening.sql import ScreeningError
+from eligibility.waves import select_awardees
 from registration.models import Wave
 
 from .conftest import make_list, make_wave, new_person, register, screen

@@ -1,5 +1,5 @@
 """Waves are screened and selected in order: an earlier wave's recipients are prior awardees of every later wave
-(DOMAIN.md), so a later wave waits for the earlier wave's lottery instead of screening without them."""
+(docs/DOMAIN.md), so a later wave waits for the earlier wave's lottery instead of screening without them."""
 import datetime as dt
 from unittest import mock
 
@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from eligibility import services, tasks
+from eligibility import waves
+from eligibility.screening import services, tasks
 from eligibility.models.lists import ExclusionList
 from eligibility.models.screening import ScreeningRun
 from registration.models import Wave
@@ -37,7 +38,7 @@ def test_a_later_wave_waits_for_the_earlier_selection_then_excludes_its_recipien
     page = client.get(reverse("admin:registration_wave_change", args=[later.pk]), HTTP_ACCEPT_LANGUAGE="en")
     assert "The screening of wave 41 waits for the selection of wave 40" in page.content.decode()
 
-    assert services.select_awardees(wave=earlier, by=None) == 1
+    assert waves.select_awardees(wave=earlier, by=None) == 1
     # The sweep asks again for closed waves (here at once: older_than=0).
     with mock.patch.object(tasks.screen_wave, "delay_on_commit") as enqueue:
         services.requeue_stale_partitions(older_than=dt.timedelta(0))
@@ -54,14 +55,14 @@ def test_the_selection_of_a_later_wave_is_refused_while_an_earlier_one_is_unsele
     # Screened anyway (as a restart by staff would have been before the wait existed): the selection refuses.
     Wave.objects.filter(pk=later.pk).update(status=Wave.Status.SCREENED)
     with pytest.raises(services.ScreeningError, match="Run the selection of wave 40 first"):
-        services.select_awardees(wave=Wave.objects.get(pk=later.pk), by=None)
+        waves.select_awardees(wave=Wave.objects.get(pk=later.pk), by=None)
     assert not Wave.objects.get(pk=later.pk).seed_is_revealed
 
 
 def test_the_earlier_selection_starts_the_waiting_screening_at_once(two_waves):
     earlier, later, registration = two_waves
     with mock.patch.object(tasks.screen_wave, "delay_on_commit") as enqueue:
-        services.select_awardees(wave=earlier, by=None)
+        waves.select_awardees(wave=earlier, by=None)
     enqueue.assert_called_once_with(later.pk)
 
 

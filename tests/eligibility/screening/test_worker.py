@@ -17,7 +17,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from eligibility import services, tasks
+from eligibility import waves
+from eligibility.screening import services, tasks
 from eligibility.models.screening import ScreeningPartition, ScreeningRun
 from registration.models import Wave
 
@@ -81,7 +82,7 @@ def closed_wave(drop_list_tables):
     for i, person in enumerate(people):
         register(person, wave, at=wave.opens_at + dt.timedelta(minutes=i % 7))
     with mock.patch.object(tasks.screen_wave, "delay_on_commit"):  # this test enqueues on its own queue
-        services.close_wave(wave=wave, by=None)
+        waves.close_wave(wave=wave, by=None)
     wave.refresh_from_db()
     assert wave.status == Wave.Status.CLOSED
     return wave

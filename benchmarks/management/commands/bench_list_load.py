@@ -1,6 +1,6 @@
 """Benchmark: load a 10,000,000-row list file through the real service, beside a bare COPY + index.
 
-Targets (issue #3): the whole load (validated, digested, indexed, swapped in) under 60 s, and at least a
+Targets: the whole load (validated, digested, indexed, swapped in) under 60 s, and at least a
 quarter of the throughput of the reference, measured in the same run: a raw COPY of the same NIKs into
 a bare table (`nik bigint`, the cheapest column for 16 digits) followed by CREATE INDEX.
 """
@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
-from eligibility.lists import load_exclusion_list, release_unused_list_tables
+from eligibility.lists.services import load_exclusion_list, release_unused_list_tables
 from eligibility.models.lists import ListCategory
 from prakerja.lib import cli
 from prakerja.lib.identity import PROVINCE_CODES

@@ -34,7 +34,8 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from eligibility import services
+from eligibility import waves
+from eligibility.screening import services
 from eligibility.models.lists import ExclusionList, ListCategory
 from eligibility.models.screening import ScreeningResult, ScreeningRun
 from prakerja.lib import cli
@@ -287,7 +288,7 @@ class Command(cli.Command):
     def _end_to_end(self, wave: Wave, partitions: int, workers: int) -> tuple[float, ScreeningRun]:
         env = {**os.environ, "DATABASE_URL": _database_url(), "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
                "SCREENING_PARTITIONS": str(partitions),
-               "DJANGO_SETTINGS_MODULE": "eligibility.management.commands._bench_settings"}
+               "DJANGO_SETTINGS_MODULE": "benchmarks.worker_settings"}
         log = Path(settings.BASE_DIR) / "var" / "bench_screening_worker.log"
         # Nothing left over from an earlier run (a report summary a terminated worker handed back)
         # may take a worker process while the clock runs.
@@ -303,7 +304,7 @@ class Command(cli.Command):
             _wait(lambda: _worker_ready(worker, log), 60, "the worker to start", log)
             before = ScreeningRun.objects.filter(wave=wave).values_list("pk", flat=True).order_by("-pk").first() or 0
             t = time.perf_counter()
-            services.close_wave(wave=wave, by=None)  # -> screen_wave on the worker -> partitions
+            waves.close_wave(wave=wave, by=None)  # -> screen_wave on the worker -> partitions
             run = _wait(lambda: ScreeningRun.objects.filter(
                 wave=wave, pk__gt=before, status__in=[ScreeningRun.Status.DONE, ScreeningRun.Status.FAILED]).first(),
                 3600, "the screening run", log, interval=0.05)

@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.utils.translation import gettext_lazy
 
-from eligibility.forms_lists import ExclusionListUploadForm, NikLookupForm
-from eligibility.lists import ListFileError, is_nik_on_list, max_upload_bytes, start_exclusion_load
+from eligibility.lists.forms import ExclusionListUploadForm, NikLookupForm
+from eligibility.lists.services import ListFileError, is_nik_on_list, max_upload_bytes, start_exclusion_load
 from eligibility.models.lists import ExclusionList, ListCategory
 from prakerja.lib.admin import ReadOnlyAdminMixin
 from prakerja.lib.identity import mask

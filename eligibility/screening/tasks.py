@@ -1,4 +1,4 @@
-"""Celery tasks that close waves and screen them (issue #3). Thin: ids in, one service call.
+"""Celery tasks that close waves and screen them. Thin: ids in, one service call.
 
 Every task is safe to run twice (the services claim their work with conditional UPDATEs). Database
 connection errors (a restarting PostgreSQL) are retried with exponential backoff; any other error
@@ -11,7 +11,8 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError, connections
 
-from eligibility import services
+from eligibility import waves
+from eligibility.screening import services
 from registration.models import Wave
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def _drop_broken_connections() -> None:
 @shared_task(acks_late=True)
 def close_due_waves() -> list[int]:
     """Beat, every 15 s: close the open waves whose deadline has passed."""
-    return services.close_due_waves()
+    return waves.close_due_waves()
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
@@ -94,7 +95,7 @@ def _fail(partition_id: int, exc: Exception) -> None:
 def requeue_stale_partitions() -> list[int]:
     """Beat, every 60 s: re-queue partitions whose worker vanished or whose message was lost, and
     re-enqueue (or fail) exclusion-list loads stuck in `loading` for the same reasons."""
-    from eligibility.lists import requeue_stale_loads
+    from eligibility.lists.services import requeue_stale_loads
 
     requeued = services.requeue_stale_partitions()
     requeue_stale_loads()

@@ -1,13 +1,14 @@
-"""Closing a wave, screening its registrations and running the quota lottery (issue #3).
+"""Screening a closed wave: runs and partitions, their claims, phases and sweep.
 
-The rules are in ../shared/DOMAIN.md. Every step is set-based SQL on the database: a wave holds
+The rules are in docs/DOMAIN.md ("Screening"); the statements themselves are in eligibility.screening.sql,
+closing and the lottery in eligibility.waves. Every step is set-based SQL on the database: a wave holds
 millions of registrations and the lists tens of millions of digests.
 
 Screening state lives in the database (ScreeningRun, ScreeningPartition), never in a chord or a
 result backend, so that any worker on any machine can do any partition, a partition whose worker
 vanished is re-queued by `requeue_stale_partitions`, and a redelivered task is harmless:
 
-1. `close_wave` flips open -> closed once (conditional UPDATE under the wave's row lock) and
+1. `eligibility.waves.close_wave` flips open -> closed once (conditional UPDATE under the wave's row lock) and
    enqueues `screen_wave` on commit.
 2. `start_screening` snapshots the active list versions into a new ScreeningRun, creates the
    lists-phase partitions and enqueues one task per partition.
@@ -31,8 +32,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
-import uuid
 from collections import Counter
 
 from django.conf import settings
@@ -41,25 +40,16 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from eligibility.models.lists import ExclusionList, ListCategory
+from eligibility.lists.tables import is_list_table
+from eligibility.models.lists import ExclusionList
 from eligibility.models.screening import (
     Phase, ReasonCode, ScreeningHit, ScreeningPartition, ScreeningResult, ScreeningRun,
 )
-from prakerja.lib.messages import TranslatableError
-from registration.models import Applicant, Registration, User, Wave
+from eligibility.screening import sql
+from eligibility.screening.sql import ScreeningError, is_postgres
+from registration.models import Registration, User, Wave
 
 logger = logging.getLogger(__name__)
-
-# Bit i of a hit mask is LIST_CODES[i]; alphabetical, so reasons come out in alphabetical order.
-LIST_CODES: list[str] = sorted(ListCategory.values)
-PRIOR_AWARDEE = ListCategory.PRIOR_AWARDEE.value
-KK_LIMIT = "kk_limit"
-KK_SLOTS = 2  # at most two recipients per family card, across the whole programme
-_TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
-
-
-class ScreeningError(TranslatableError):
-    """A refused screening or selection step; str() is a message for staff in their language."""
 
 
 class WaitingForEarlierWave(ScreeningError):
@@ -73,7 +63,7 @@ _UNSELECTED = (Wave.Status.CLOSED, Wave.Status.SCREENING, Wave.Status.SCREENED)
 def unselected_earlier_wave(wave: Wave) -> int | None:
     """The number of the first earlier wave that has closed but whose selection has not run, if any.
 
-    Earlier waves' selected registrations count against the KK and as prior awardees (DOMAIN.md). Screening
+    Earlier waves' selected registrations count against the KK and as prior awardees (docs/DOMAIN.md). Screening
     a wave before an earlier wave's lottery would miss them: one person, or a third member of one KK, could be
     selected in both waves.
     """
@@ -91,50 +81,12 @@ def stale_after() -> dt.timedelta:
     return dt.timedelta(seconds=int(getattr(settings, "SCREENING_STALE_AFTER", 300)))
 
 
-def _is_postgres() -> bool:
-    return connection.vendor == "postgresql"
-
-
-# --- Closing ------------------------------------------------------------------------------------------
-
-def close_wave(*, wave: Wave, by: User | None) -> bool:
-    """Close an open wave and enqueue its screening. Idempotent: returns False when it was not open.
-
-    Race with joining: join_wave holds FOR SHARE on the wave row and re-checks the status inside its
-    transaction. FOR UPDATE here waits for those in-flight joins to commit (they are screened), and
-    every join after this commit sees the wave closed.
-    """
-    from eligibility.tasks import screen_wave
-
-    with transaction.atomic():
-        Wave.objects.select_for_update().filter(pk=wave.pk).first()
-        closed = Wave.objects.filter(pk=wave.pk, status=Wave.Status.OPEN).update(
-            status=Wave.Status.CLOSED, closed_at=timezone.now(), closed_by=by
-        )
-        if closed:
-            # The conditional UPDATE makes this the only transaction that enqueues the screening.
-            screen_wave.delay_on_commit(wave.pk)
-    return bool(closed)
-
-
-def close_due_waves(*, now: dt.datetime | None = None) -> list[int]:
-    """Close every open wave whose deadline has passed (Celery beat). Returns the closed numbers."""
-    now = now or timezone.now()
-    closed = []
-    for wave in Wave.objects.filter(status=Wave.Status.OPEN, closes_at__lte=now).order_by("closes_at"):
-        if close_wave(wave=wave, by=None):
-            closed.append(wave.number)
-    return closed
-
-
-# --- Starting a run -----------------------------------------------------------------------------------
-
 def _snapshot_lists() -> list[dict]:
     """The active version of every list, locked FOR SHARE so that a concurrent swap (which updates the
     old version's status) waits for this transaction: once this run commits, the list loader sees it
     running and keeps the tables it uses."""
     active = ExclusionList.objects.active()
-    if _is_postgres():
+    if is_postgres():
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT id FROM {ExclusionList._meta.db_table} WHERE status = %s FOR SHARE",
@@ -143,7 +95,7 @@ def _snapshot_lists() -> list[dict]:
     # A new statement: sees a swap that committed while we waited for the lock.
     versions = []
     for version in active.select_related("loaded_by").order_by("category"):
-        if not _TABLE_NAME.match(version.table_name or ""):
+        if not is_list_table(version.table_name):
             raise ScreeningError(_("List %(list)s has no usable table."), list=str(version))
         versions.append({
             "category": version.category,
@@ -165,7 +117,7 @@ def start_screening(*, wave: Wave, by: User | None, restart: bool = False) -> Sc
     lock waits for the partitions in flight, whose transactions hold it FOR KEY SHARE, so the two runs
     never interleave; the new run's results replace the old ones.
     """
-    from eligibility.tasks import screen_partition
+    from eligibility.screening.tasks import screen_partition
 
     with transaction.atomic():
         wave = Wave.objects.select_for_update().get(pk=wave.pk)
@@ -210,40 +162,6 @@ def start_screening(*, wave: Wave, by: User | None, restart: bool = False) -> Sc
     return run
 
 
-# --- Partitions ---------------------------------------------------------------------------------------
-
-def digest_bounds(number: int, count: int) -> tuple[uuid.UUID, uuid.UUID | None]:
-    """Partition `number` of `count` covers digests in [low, high); the last one has no upper bound.
-
-    The digests are HMAC output, uniform over 128 bits: equal ranges are equal shares.
-    """
-    low = uuid.UUID(int=(number << 128) // count)
-    high = uuid.UUID(int=((number + 1) << 128) // count) if number + 1 < count else None
-    return low, high
-
-
-def _uuid_param(value: uuid.UUID) -> str:
-    # PostgreSQL: a uuid literal; SQLite: Django stores UUIDField as 32 lowercase hex characters,
-    # whose text order equals the byte order PostgreSQL uses for uuid.
-    return str(value) if _is_postgres() else value.hex
-
-
-def _range_sql(column: str, high: uuid.UUID | None) -> str:
-    return f"{column} >= %(low)s" + (f" AND {column} < %(high)s" if high is not None else "")
-
-
-def _earlier_recipient_waves(wave_id: int) -> list[int]:
-    number = Wave.objects.filter(pk=wave_id).values_list("number", flat=True).get()
-    return list(Wave.objects.filter(number__lt=number, status=Wave.Status.SELECTED).values_list("pk", flat=True))
-
-
-def _earlier_recipient_waves_sql(wave_id: int, params: dict) -> str:
-    """Placeholders for the earlier waves' ids ("" when there are none), their values added to `params`."""
-    earlier = _earlier_recipient_waves(wave_id)
-    params.update({f"w{i}": pk for i, pk in enumerate(earlier)})
-    return ", ".join(f"%(w{i})s" for i in range(len(earlier)))
-
-
 def claim_partition(*, partition_id: int, previous_attempt: int | None = None) -> int | None:
     """Claim a partition for this delivery: pending -> running, attempts + 1. Returns the attempt
     number, or None when another delivery has it or it is done (a duplicate message).
@@ -278,9 +196,9 @@ def run_partition(*, partition_id: int, attempt: int) -> bool:
         if partition is None or not _share_lock_running_run(partition.run_id):
             return False
         run = ScreeningRun.objects.get(pk=partition.run_id)
-        if _is_postgres():
+        if is_postgres():
             with connection.cursor() as cursor:
-                # PERFORMANCE.md: an SSD; lets the planner merge-join the covering indexes.
+                # docs/PERFORMANCE.md: an SSD; lets the planner merge-join the covering indexes.
                 cursor.execute("SET LOCAL random_page_cost = 1.1")
                 # Partitions already run side by side on every core: no parallel workers, no JIT
                 # compilation for a statement that runs once.
@@ -300,9 +218,9 @@ def run_partition(*, partition_id: int, attempt: int) -> bool:
                     # The window's sort of one partition (a few hundred thousand narrow rows) in memory.
                     cursor.execute("SET LOCAL work_mem = '64MB'")
         if partition.phase == Phase.LISTS:
-            registrations, counts = _screen_lists(run, partition)
+            registrations, counts = sql.screen_lists(run, partition)
         else:
-            registrations, counts = _screen_kk(run, partition)
+            registrations, counts = sql.screen_kk(run, partition)
         partition.status = ScreeningPartition.Status.DONE
         partition.finished_at = timezone.now()
         partition.registrations = registrations
@@ -324,200 +242,19 @@ def _share_lock_running_run(run_id: int) -> bool:
     """FOR KEY SHARE on the run row: many partitions hold it at once, but a restart's FOR UPDATE (to
     cancel the run) waits until they commit. The UPDATE of partitions_left does not conflict with it."""
     table = ScreeningRun._meta.db_table
-    lock = " FOR KEY SHARE" if _is_postgres() else ""
+    lock = " FOR KEY SHARE" if is_postgres() else ""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT id FROM {table} WHERE id = %s AND status = %s{lock}",
                        [run_id, ScreeningRun.Status.RUNNING])
         return cursor.fetchone() is not None
 
 
-def _screen_lists(run: ScreeningRun, partition: ScreeningPartition) -> tuple[int, dict]:
-    """Lists phase for one NIK digest range: every list the NIK is on, as a bit mask per registration.
-
-    Both sides of each join are restricted to the range, so the planner merge-joins two index ranges
-    (registration (wave_id, nik_digest) INCLUDE (id), list (nik_digest)).
-    """
-    qn = connection.ops.quote_name
-    reg = Registration._meta.db_table
-    low, high = digest_bounds(partition.number, run.partition_count)
-    params = {"run": run.pk, "wave": run.wave_id, "partition": partition.number, "low": _uuid_param(low)}
-    if high is not None:
-        params["high"] = _uuid_param(high)
-    branches = []
-    for version in run.list_versions:
-        _check_table_name(version)
-        bit = 1 << LIST_CODES.index(version["category"])
-        branches.append(
-            f"SELECT r.id, {bit} AS bit FROM {reg} r JOIN {qn(version['table_name'])} l ON l.nik_digest = r.nik_digest"
-            f" WHERE r.wave_id = %(wave)s AND {_range_sql('r.nik_digest', high)} AND {_range_sql('l.nik_digest', high)}"
-        )
-    waves = _earlier_recipient_waves_sql(run.wave_id, params)
-    if waves:
-        # Selected in an earlier wave of this system: prior_awardee, like the 2020 list.
-        branches.append(
-            f"SELECT r.id, {1 << LIST_CODES.index(PRIOR_AWARDEE)} AS bit FROM {reg} r"
-            f" JOIN {reg} r2 ON r2.nik_digest = r.nik_digest"
-            f" JOIN {ScreeningResult._meta.db_table} s ON s.registration_id = r2.id"
-            f" WHERE r.wave_id = %(wave)s AND {_range_sql('r.nik_digest', high)}"
-            f" AND s.wave_id IN ({waves}) AND s.selected"
-        )
-    hit = ScreeningHit._meta.db_table
-    with connection.cursor() as cursor:
-        # A re-delivered partition never commits twice (its claim), but stay exact regardless.
-        cursor.execute(f"DELETE FROM {hit} WHERE run_id = %(run)s AND partition = %(partition)s", params)
-        if not branches:
-            return 0, {"reasons": {}}
-        # SUM(DISTINCT bit) is a bitwise OR: the 2020 list and an earlier selection give one bit.
-        cursor.execute(
-            f"INSERT INTO {hit} (run_id, registration_id, partition, mask)"
-            f" SELECT %(run)s, h.id, %(partition)s, SUM(DISTINCT h.bit)"
-            f" FROM ({' UNION ALL '.join(branches)}) h GROUP BY h.id",
-            params,
-        )
-        cursor.execute(
-            f"SELECT mask, COUNT(*) FROM {hit} WHERE run_id = %(run)s AND partition = %(partition)s GROUP BY mask",
-            params,
-        )
-        reasons: Counter[str] = Counter()
-        hits = 0
-        for mask, number in cursor.fetchall():
-            hits += number
-            for code in _codes(mask):
-                reasons[code] += number
-    return hits, {"reasons": dict(reasons)}
-
-
-def _check_table_name(version: dict) -> None:
-    # Table names are interpolated into SQL: only the loader's plain identifiers pass.
-    if not _TABLE_NAME.match(version.get("table_name") or ""):
-        raise ScreeningError(_("List %(category)s #%(id)s has no usable table (%(table)r)."),
-                             category=version.get("category"), id=version.get("version_id"),
-                             table=version.get("table_name"))
-
-
-def _codes(mask: int) -> list[str]:
-    return [code for i, code in enumerate(LIST_CODES) if mask & (1 << i)]
-
-
-def _reasons_sql(mask: str) -> str:
-    """The reason codes of a hit mask, joined by ';' in alphabetical order (LIST_CODES is sorted)."""
-    parts = " || ".join(f"CASE WHEN {mask} & {1 << i} <> 0 THEN ';{code}' ELSE '' END"
-                        for i, code in enumerate(LIST_CODES))
-    return f"LTRIM({parts}, ';')"
-
-
-def _screen_kk(run: ScreeningRun, partition: ScreeningPartition) -> tuple[int, dict]:
-    """KK phase for one KK digest range: the results, with the KK rule, for its registrations.
-
-    Among the registrations with no list reason, per KK ordered by registration time then id, the
-    first `2 - prior recipients of the KK` are eligible and the rest get kk_limit. Prior recipients
-    are the 2020 list's rows with that KK and earlier waves' selected registrations with that KK,
-    each person counted once (by NIK digest). An ineligible family member never uses a slot.
-    """
-    qn = connection.ops.quote_name
-    reg = Registration._meta.db_table
-    result = ScreeningResult._meta.db_table
-    low, high = digest_bounds(partition.number, run.partition_count)
-    params = {"run": run.pk, "wave": run.wave_id, "low": _uuid_param(low)}
-    if high is not None:
-        params["high"] = _uuid_param(high)
-    in_range = f"r.wave_id = %(wave)s AND {_range_sql('r.kk_digest', high)}"
-
-    prior_sources = []
-    prior_list = next((v for v in run.list_versions if v["category"] == PRIOR_AWARDEE), None)
-    if prior_list:
-        _check_table_name(prior_list)
-        prior_sources.append(
-            f"SELECT l.kk_digest, l.nik_digest FROM {qn(prior_list['table_name'])} l"
-            f" WHERE l.kk_digest IS NOT NULL AND {_range_sql('l.kk_digest', high)}"
-        )
-    waves = _earlier_recipient_waves_sql(run.wave_id, params)
-    if waves:
-        prior_sources.append(
-            f"SELECT r2.kk_digest, r2.nik_digest FROM {result} s JOIN {reg} r2 ON r2.id = s.registration_id"
-            f" WHERE s.wave_id IN ({waves}) AND s.selected AND {_range_sql('r2.kk_digest', high)}"
-        )
-    if prior_sources:
-        # One source: the list's nik_digest is unique, COUNT(*) counts people (and the list's
-        # (kk_digest) index answers alone). Two: a person on both counts once.
-        counted = "COUNT(DISTINCT x.nik_digest)" if len(prior_sources) > 1 else "COUNT(*)"
-        prior_cte = (
-            f", prior AS (SELECT x.kk_digest, {counted} AS n"
-            f" FROM ({' UNION ALL '.join(prior_sources)}) x GROUP BY x.kk_digest)"
-        )
-        prior_join, prior_n = " LEFT JOIN prior pr ON pr.kk_digest = p.kk_digest", "COALESCE(pr.n, 0)"
-    else:
-        prior_cte, prior_join, prior_n = "", "", "0"
-
-    body = (
-        f"WITH part AS ("
-        f"  SELECT r.id, r.kk_digest, r.registered_at, COALESCE(h.mask, 0) AS mask FROM {reg} r"
-        f"  LEFT JOIN {ScreeningHit._meta.db_table} h ON h.run_id = %(run)s AND h.registration_id = r.id"
-        f"  WHERE {in_range}"
-        f"){prior_cte}, ranked AS ("
-        f"  SELECT p.id, p.mask, {prior_n} AS prior,"
-        # Free slots are used in registration order (ties by id), by family members with no list reason.
-        f"   ROW_NUMBER() OVER (PARTITION BY p.kk_digest, p.mask = 0 ORDER BY p.registered_at, p.id) AS pos"
-        f"  FROM part p{prior_join}"
-        f")"
-    )
-    insert = (
-        f"INSERT INTO {result} (registration_id, wave_id, run_id, status, reasons, rank, selected)"
-        f" SELECT id, %(wave)s, %(run)s,"
-        f"  CASE WHEN mask = 0 AND pos <= {KK_SLOTS} - prior THEN 'eligible' ELSE 'ineligible' END,"
-        f"  CASE WHEN mask <> 0 THEN {_reasons_sql('mask')}"
-        f"   WHEN pos > {KK_SLOTS} - prior THEN '{KK_LIMIT}' ELSE '' END,"
-        f"  NULL, NULL FROM ranked"
-        # In primary-key order: the index's leaf pages are then visited once each, in order.
-        f" ORDER BY id"
-    )
-    with connection.cursor() as cursor:
-        if run.replaces_results:
-            # Re-run: this partition's registrations lose their previous results in the same transaction.
-            if _is_postgres():
-                # The range's ids (an index-only scan), then one primary-key probe each: the cost follows
-                # the partition's size, never the size of the result table (every wave's results), and
-                # no plan built on stale statistics of a table the other partitions are filling can
-                # walk all of it (measured, 500,000 registrations: 0.4-0.7 s, against 0.8-1.1 s for
-                # `IN (SELECT ...)` planned as a join).
-                cursor.execute(
-                    f"DELETE FROM {result} WHERE registration_id = ANY(ARRAY(SELECT r.id FROM {reg} r WHERE {in_range}))",
-                    params,
-                )
-            else:
-                cursor.execute(
-                    f"DELETE FROM {result} WHERE registration_id IN (SELECT r.id FROM {reg} r WHERE {in_range})", params
-                )
-        if _is_postgres():
-            cursor.execute(f"{body}, ins AS ({insert} RETURNING reasons) SELECT reasons, COUNT(*) FROM ins GROUP BY reasons",
-                           params)
-            rows = cursor.fetchall()
-        else:
-            cursor.execute(f"{body} {insert}", params)
-            cursor.execute(
-                f"SELECT s.reasons, COUNT(*) FROM {result} s WHERE s.registration_id IN"
-                f" (SELECT r.id FROM {reg} r WHERE {in_range}) GROUP BY s.reasons",
-                params,
-            )
-            rows = cursor.fetchall()
-    counts = {"eligible": 0, "ineligible": 0, "reasons": {}}
-    reasons: Counter[str] = Counter()
-    total = 0
-    for text, number in rows:
-        total += number
-        counts["eligible" if not text else "ineligible"] += number
-        for code in filter(None, text.split(";")):
-            reasons[code] += number
-    counts["reasons"] = dict(reasons)
-    return total, counts
-
-
 def _start_kk_phase(run: ScreeningRun) -> None:
-    from eligibility.tasks import screen_partition
+    from eligibility.screening.tasks import screen_partition
 
-    if _is_postgres():
+    if is_postgres():
         with connection.cursor() as cursor:
-            # PERFORMANCE.md: the planner must see the freshly filled hit table.
+            # docs/PERFORMANCE.md: the planner must see the freshly filled hit table.
             cursor.execute(f"ANALYZE {ScreeningHit._meta.db_table}")
     now = timezone.now()
     partitions = ScreeningPartition.objects.bulk_create(
@@ -552,14 +289,14 @@ def _complete_run(run: ScreeningRun) -> None:
     transaction.on_commit(lambda: _clean_up_after(run.pk), robust=True)
     # Registered after the clean-up, so it is enqueued once the results have their statistics:
     # the report summary is built off the request path, before staff open the first page.
-    _enqueue_wave_summary(run.wave_id)
+    enqueue_wave_summary(run.wave_id)
 
 
 def _clean_up_after(run_id: int) -> None:
-    from eligibility.lists import release_unused_list_tables
+    from eligibility.lists.tables import release_unused_list_tables
 
     ScreeningHit.objects.filter(run_id=run_id).delete()
-    if _is_postgres():
+    if is_postgres():
         with connection.cursor() as cursor:
             if not connection.in_atomic_block:  # VACUUM cannot run in a transaction (tests wrap one)
                 # Every run writes and then deletes its hits: without a vacuum here the table keeps
@@ -570,7 +307,7 @@ def _clean_up_after(run_id: int) -> None:
     release_unused_list_tables()
 
 
-def _enqueue_wave_summary(wave_id: int) -> None:
+def enqueue_wave_summary(wave_id: int) -> None:
     """Build the wave's report summary in a worker once this transaction commits (reports app)."""
     from reports.tasks import build_wave_summary
 
@@ -617,7 +354,7 @@ def requeue_stale_partitions(*, older_than: dt.timedelta | None = None) -> list[
     partition's row lock), however long it takes: only dead claims are re-queued. Also re-enqueues the
     screening of waves left closed with no run (a lost `screen_wave` message). Returns partition ids.
     """
-    from eligibility.tasks import screen_partition, screen_wave
+    from eligibility.screening.tasks import screen_partition, screen_wave
 
     cutoff = timezone.now() - (older_than if older_than is not None else stale_after())
     with transaction.atomic():
@@ -644,8 +381,6 @@ def requeue_stale_partitions(*, older_than: dt.timedelta | None = None) -> list[
     return ids
 
 
-# --- Progress (admin) ---------------------------------------------------------------------------------
-
 def run_progress(run: ScreeningRun) -> dict:
     """Partitions done/total per phase, registrations screened so far and the counts so far."""
     partitions = list(ScreeningPartition.objects.filter(run=run).order_by("phase", "number"))
@@ -669,68 +404,3 @@ def run_progress(run: ScreeningRun) -> dict:
         "attempts": sum(p.attempts for p in partitions),
         "errors": [p.error for p in partitions if p.error],
     }
-
-
-# --- Selection ----------------------------------------------------------------------------------------
-
-def _check_earlier_recipients_known(wave: Wave) -> None:
-    """Refuse a selection while an earlier wave's recipients are unknown. (Its screening waited for them too, and
-    published waves run in number order: registration.services.check_number_order.)"""
-    earlier = unselected_earlier_wave(wave)
-    if earlier is not None:
-        raise ScreeningError(_("Run the selection of wave %(earlier)s first: its recipients are prior awardees "
-                               "for wave %(number)s."), number=wave.number, earlier=earlier)
-
-
-def select_awardees(*, wave: Wave, by: User | None) -> int:
-    """Rank every eligible registration by SHA-256 of "{seed}:{nik}" (ascending hex), select the first
-    `quota`, keep every rank (the reserve list) and reveal the seed. Returns the number selected.
-
-    Idempotent: a selected wave is returned unchanged. Set-based: one UPDATE ... FROM a ROW_NUMBER()
-    window, the hash computed by the database (PostgreSQL's built-in sha256(); on SQLite the SHA256()
-    function Django registers on every connection).
-    """
-    result = ScreeningResult._meta.db_table
-    with transaction.atomic():
-        wave = Wave.objects.select_for_update().get(pk=wave.pk)
-        if wave.status == Wave.Status.SELECTED:
-            return ScreeningResult.objects.filter(wave_id=wave.pk, selected=True).count()
-        if wave.status != Wave.Status.SCREENED:
-            raise ScreeningError(
-                _("Wave %(number)s must be screened before the selection (it is %(status)s)."),
-                number=wave.number, status=Wave.Status(wave.status).label,
-            )
-        _check_earlier_recipients_known(wave)
-        if _is_postgres():
-            # sha256(bytea) orders bytewise, which is the order of its hex form.
-            ticket = "sha256(convert_to(%(seed)s || ':' || a.nik, 'UTF8'))"
-        else:
-            ticket = "SHA256(%(seed)s || ':' || a.nik)"
-        params = {"seed": wave.seed, "wave": wave.pk, "quota": wave.quota, "eligible": ScreeningResult.Status.ELIGIBLE}
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {result} SET rank = ranked.n, selected = (ranked.n <= %(quota)s)"
-                f" FROM (SELECT s.registration_id, ROW_NUMBER() OVER (ORDER BY {ticket}, s.registration_id) AS n"
-                f"  FROM {result} s JOIN {Registration._meta.db_table} r ON r.id = s.registration_id"
-                f"  JOIN {Applicant._meta.db_table} a ON a.user_id = r.applicant_id"
-                f"  WHERE s.wave_id = %(wave)s AND s.status = %(eligible)s) ranked"
-                f" WHERE {result}.registration_id = ranked.registration_id",
-                params,
-            )
-            cursor.execute(
-                f"UPDATE {result} SET rank = NULL, selected = FALSE WHERE wave_id = %(wave)s AND status <> %(eligible)s",
-                params,
-            )
-        Wave.objects.filter(pk=wave.pk).update(
-            status=Wave.Status.SELECTED, seed_revealed_at=timezone.now(), selected_by=by
-        )
-        # A later wave waiting for these recipients starts its screening now (the sweep is the fallback).
-        from eligibility.tasks import screen_wave
-
-        waiting = Wave.objects.filter(number__gt=wave.number, status=Wave.Status.CLOSED)
-        for wave_id in waiting.values_list("pk", flat=True):
-            screen_wave.delay_on_commit(wave_id)
-        selected = ScreeningResult.objects.filter(wave_id=wave.pk, selected=True).count()
-        _enqueue_wave_summary(wave.pk)
-    logger.info("Wave %s: %s selected by user #%s", wave.number, selected, by.pk if by else None)
-    return selected

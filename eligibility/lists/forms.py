@@ -5,7 +5,7 @@ from django import forms
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from eligibility.lists import ListFileError, inspect_list_file, max_upload_bytes
+from eligibility.lists.services import ListFileError, inspect_list_file, max_upload_bytes
 from eligibility.models.lists import ListCategory
 from prakerja.lib.identity import PROVINCE_CODES, clean_number
 

@@ -1,0 +1,151 @@
+"""Keyed digests of list rows in bulk, and the binary COPY rows that carry them to PostgreSQL.
+
+The same HMAC-SHA256 (first 128 bits) as prakerja.lib.digest computes for applicants, here for ten
+million values at a time: precomputed key states, and forked worker processes for a large file.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import struct
+from collections import deque
+from typing import Iterator
+
+from django.conf import settings
+
+from eligibility.lists.files import ListLayout, split_numbers
+
+logger = logging.getLogger(__name__)
+
+class Hasher:
+    """HMAC-SHA256 truncated to 128 bits, as prakerja.lib.digest.digest_bytes, for many values at once.
+
+    The key's inner and outer hash states are computed once and copied per value: half the cost of
+    hmac.digest() per NIK, which matters at ten million of them.
+    """
+
+    def __init__(self, key: bytes):
+        if len(key) > 64:  # RFC 2104: a key longer than the block is hashed first
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in key))
+        self._outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in key))
+
+    def digests(self, values: list[bytes]) -> list[bytes | None]:
+        """The 16-byte digest of each value; None for an empty value (a missing KK)."""
+        inner_copy, outer_copy = self._inner.copy, self._outer.copy
+
+        def digest(value: bytes) -> bytes | None:
+            if not value:
+                return None
+            inner = inner_copy()
+            inner.update(value)
+            outer = outer_copy()
+            outer.update(inner.digest())
+            return outer.digest()[:16]
+
+        return list(map(digest, values))
+
+
+
+# PostgreSQL's binary COPY format: a header, per row a field count and length-prefixed values, a trailer.
+COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
+COPY_TRAILER = struct.pack("!h", -1)
+_ROW_START = struct.pack("!hi", 2, 16)  # two fields; the first (nik_digest) is 16 bytes
+_UUID_FIELD = struct.pack("!i", 16)
+_NULL_FIELD = struct.pack("!i", -1)
+
+
+def _copy_rows(nik_digests: list[bytes], kk_digests: list[bytes | None] | None) -> bytes:
+    if not nik_digests:
+        return b""
+    if kk_digests is None:
+        # Every row is ROW_START + digest + NULL: one join, no per-row Python.
+        return _ROW_START + (_NULL_FIELD + _ROW_START).join(nik_digests) + _NULL_FIELD
+    return b"".join(
+        _ROW_START + nik + (_UUID_FIELD + kk if kk else _NULL_FIELD) for nik, kk in zip(nik_digests, kk_digests)
+    )
+
+
+_worker_hasher: Hasher | None = None
+
+
+def _init_digest_worker(key: bytes) -> None:
+    global _worker_hasher
+    _worker_hasher = Hasher(key)
+
+
+def _block_copy_rows(block: bytes, layout: ListLayout, hasher: Hasher | None = None) -> bytes:
+    """A block of good lines as binary COPY rows of their digests (in a digest process, or here)."""
+    hasher = hasher or _worker_hasher
+    niks, kks = split_numbers(block, layout)
+    return _copy_rows(hasher.digests(niks), None if kks is None else hasher.digests(kks))
+
+
+def _digest_processes(layout: ListLayout) -> int:
+    """How many processes digest a file: one per CPU for a large file, none (this process) otherwise."""
+    configured = getattr(settings, "EXCLUSION_LIST_DIGEST_PROCESSES", None)
+    processes = min(4, os.cpu_count() or 1) if configured is None else int(configured)
+    min_bytes = int(getattr(settings, "EXCLUSION_LIST_PARALLEL_MIN_BYTES", 32 * 1024 * 1024))
+    return processes if processes > 1 and layout.size >= min_bytes else 0
+
+
+class DigestPool:
+    """Digests blocks in worker processes (forked: they inherit the code, and get the key once), in order.
+
+    HMAC of ten million NIKs is ~6 s of one CPU in Python; spread over the machine's CPUs while this
+    process reads the file and PostgreSQL stores the rows. Small files, or a process that may not fork
+    (a daemonic one), digest in this process instead.
+    """
+
+    def __init__(self, layout: ListLayout):
+        self.layout = layout
+        self._hasher = Hasher(settings.DIGEST_KEY.encode())
+        self._pool = None
+        self._processes = processes = _digest_processes(layout)
+        if processes:
+            import multiprocessing
+
+            # A Celery prefork worker is a daemonic process, and multiprocessing refuses children to
+            # those (so that none outlive it). These children are daemonic themselves, live only
+            # for this load, and are terminated in __exit__: lift the flag while forking them.
+            current = multiprocessing.current_process()
+            daemonic = current._config.get("daemon")
+            current._config["daemon"] = False
+            try:
+                self._pool = multiprocessing.get_context("fork").Pool(
+                    processes, initializer=_init_digest_worker, initargs=(settings.DIGEST_KEY.encode(),)
+                )
+            except (AssertionError, OSError, ValueError):
+                logger.warning("Digesting exclusion list rows in one process: cannot start worker processes")
+            finally:
+                if daemonic is not None:
+                    current._config["daemon"] = daemonic
+
+    def __enter__(self) -> DigestPool:
+        return self
+
+    def __exit__(self, exc_type, *exc) -> None:
+        if self._pool is not None:
+            if exc_type is None:
+                self._pool.close()
+            else:
+                self._pool.terminate()
+            self._pool.join()
+
+    def copy_rows(self, blocks: Iterator[bytes]) -> Iterator[bytes]:
+        """COPY rows for each block, in the file's order."""
+        if self._pool is None:
+            yield from (_block_copy_rows(block, self.layout, self._hasher) for block in blocks)
+            return
+        # A few blocks in flight per process: the file is read (here, with its progress) only as fast as
+        # the workers digest it, so memory stays bounded whatever the file's size.
+        pending: deque = deque()
+        for block in blocks:
+            pending.append(self._pool.apply_async(_block_copy_rows, (block, self.layout)))
+            if len(pending) >= 3 * self._processes:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+
