@@ -56,7 +56,7 @@ from django.utils.translation import gettext_lazy
 from eligibility.models.lists import BadRowReason, ExclusionList, ExclusionListBadRow, ListCategory
 from eligibility.models.screening import ScreeningRun
 from prakerja.lib.digest import digest_bytes
-from prakerja.lib.identity import PROVINCE_CODES, clean_number, mask
+from prakerja.lib.identity import KK_PATTERN, NIK_PATTERN, clean_number, kk_problem, mask, nik_problem
 from prakerja.lib.messages import TranslatableError
 from registration.models import User
 
@@ -75,11 +75,11 @@ PG_LOAD_SETTINGS = {
     "maintenance_work_mem": "1GB",
     "work_mem": "256MB",
 }
-_ASCII_16_DIGITS = re.compile(r"[0-9]{16}")
 # The bad-row reason of a valid NIK loaded without its KK, by the KK's problem (_check_number).
 _KK_DROPPED_REASONS = {
     "format": BadRowReason.KK_FORMAT_NIK_LOADED.value,
     "province": BadRowReason.KK_PROVINCE_NIK_LOADED.value,
+    "region": BadRowReason.KK_REGION_NIK_LOADED.value,
 }
 _TABLE_NAME = re.compile(r"exclusion_list_[0-9]+")
 
@@ -181,16 +181,12 @@ def _not_utf8(line: int) -> ListFileError:
     )
 
 
-def _check_number(raw: str) -> tuple[str, str | None]:
-    """(16 digits, None) or ("", problem) where problem is "empty", "format" or "province"."""
+def _check_number(raw: str, *, kk: bool = False) -> tuple[str, str | None]:
+    """(16 digits, None) or ("", problem), problem an IdentityError code (prakerja.lib.identity's NIK or KK
+    rule, the one the applicant's profile follows); every NIK code is a BadRowReason."""
     number = clean_number(raw)
-    if not number:
-        return "", "empty"
-    if not _ASCII_16_DIGITS.fullmatch(number):
-        return "", "format"
-    if number[:2] not in PROVINCE_CODES:
-        return "", "province"
-    return number, None
+    problem = kk_problem(number) if kk else nik_problem(number)
+    return ("", problem) if problem else (number, None)
 
 
 class _LineReader:
@@ -215,16 +211,16 @@ class _LineReader:
         self._width = max(layout.nik_index, layout.kk_index or 0) + 1
         # A line that needs no parsing: plain fields (no quotes, no control characters), a valid NIK in
         # its column, an empty or valid KK in its column. The whole chunk must match, in one C call.
-        province = b"(?:" + b"|".join(code.encode() for code in sorted(PROVINCE_CODES)) + b")"
-        number = province + b"[0-9]{14}"
+        # The NIK and KK patterns are identity's own rules, so this path accepts what _check_number accepts.
+        nik, kk = NIK_PATTERN.encode(), KK_PATTERN.encode()
         sep = layout.delimiter.encode()
         plain = b'[^' + sep + rb'"\n\x00-\x1f\x7f]*'
         fields = []
         for index in range(self._width):
             if index == layout.nik_index:
-                fields.append(number)
+                fields.append(b"(?:" + nik + b")")
             elif index == layout.kk_index:
-                fields.append(b"(?:" + number + b")?")
+                fields.append(b"(?:" + kk + b")?")
             else:
                 fields.append(plain)
         line = sep.join(fields) + b"(?:" + sep + rb'[^"\n\x00-\x1f\x7f]*)?\n'
@@ -268,7 +264,7 @@ class _LineReader:
                 reason = problem
                 kk = ""
                 if not reason and layout.kk_index is not None and len(fields) > layout.kk_index:
-                    kk, problem = _check_number(fields[layout.kk_index])
+                    kk, problem = _check_number(fields[layout.kk_index], kk=True)
                     if problem and problem != "empty":
                         # Loaded without its KK (kk is ""), and reported.
                         self.kk_dropped += 1
@@ -962,8 +958,8 @@ def release_unused_list_tables() -> list[str]:
 def is_nik_on_list(*, nik: str, category: str | None = None) -> list[ExclusionList]:
     """The active versions (of `category`, or of every category) whose list holds this NIK.
 
-    The NIK is digested like an applicant's and never stored or logged. Raises ValueError for a NIK
-    that is not 16 digits with a valid province code.
+    The NIK is digested like an applicant's and never stored or logged. Raises ValueError (its message an
+    IdentityError code) for a number that is not a valid NIK (prakerja.lib.identity.nik_problem).
     """
     number, problem = _check_number(nik)
     if problem:
