@@ -224,7 +224,7 @@ def normalize_phone(raw: str, *, mobile_only: bool = True) -> str:
     text = _TRUNK_ZERO.sub(lambda match: (match.group(1) or "") + "62", text)
     number = _PHONE_SEPARATORS.sub("", text)
     international = number.startswith(("+", "00"))
-    number = number.lstrip("+")
+    number = number.removeprefix("+")
     if number.startswith("00"):
         number = number[2:]
     if not number.isascii() or not number.isdigit():
