@@ -7,8 +7,9 @@ becomes one (kind, address) pair that identifies one ReportedTarget:
 - a web address: the lowercase host without scheme, `www.`, port, path, query or trailing dot;
   on shared hosts (link shorteners, social networks, free site builders) the first path segment names the site,
   so it is kept there: `bit.ly/abc` and `bit.ly/xyz` are two different targets.
-- a phone number (also a WhatsApp link such as `wa.me/62812...`): digits only, with a national `0` prefix turned
-  into Indonesia's `62` so that `0812...` and `+62812...` are one number.
+- a phone number (also a WhatsApp link such as `wa.me/62812...`): E.164 (`+62812...`) by the applicant profile's
+  own normaliser (prakerja.lib.identity.normalize_phone), so that `0812-3456-7890`, `+62 (0)812 3456 7890` and
+  `62812...` are one number.
 - anything else (a social media handle, a bank account): lowercase, single spaces, no leading `@`.
 
 A normalised value is at most MAX_ADDRESS_LENGTH characters, the width of ReportedTarget.address: an account name
@@ -24,6 +25,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from prakerja.lib.identity import IdentityError, normalize_phone
 
 
 class TargetKind(models.TextChoices):
@@ -72,14 +75,13 @@ _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9\-]{1,63}(?<!-)$")
 _WHITESPACE = re.compile(r"\s+")
 
 
-def normalise_phone_digits(raw: str) -> str:
-    """Digits only; a national `0` prefix becomes `62`. Raises AddressError below 8 or above 15 digits (E.164)."""
-    digits = re.sub(r"\D", "", raw)
-    if digits.startswith("0"):
-        digits = "62" + digits[1:]
-    if not 8 <= len(digits) <= 15:
-        raise AddressError("phone")
-    return digits
+def normalise_phone(raw: str) -> str:
+    """E.164 by prakerja.lib.identity.normalize_phone (fixed lines and other countries too: a joki's number need
+    not be an Indonesian mobile one). Raises AddressError("phone")."""
+    try:
+        return normalize_phone(raw, mobile_only=False)
+    except IdentityError:
+        raise AddressError("phone") from None
 
 
 def _host(netloc_host: str) -> str:
@@ -122,7 +124,9 @@ def normalise_url(raw: str) -> Address:
         # wa.me/628123..., api.whatsapp.com/send?phone=628123...: the target is the phone number.
         number = segments[0] if host == "wa.me" and segments else parse_qs(parts.query).get("phone", [""])[0]
         if number:
-            return Address(TargetKind.PHONE, normalise_phone_digits(number))
+            # WhatsApp links carry the number with its country code and no "+" (wa.me/6281...).
+            international = number if number.startswith(("0", "+")) else "+" + number
+            return Address(TargetKind.PHONE, normalise_phone(international))
     keep = 0
     if host in SHARED_HOSTS:
         keep = 1
@@ -154,7 +158,7 @@ def normalise_address(raw: str) -> Address:
     if not text:
         raise AddressError("empty")
     if _PHONE_CHARS.match(text) and len(re.sub(r"\D", "", text)) >= 8:
-        return Address(TargetKind.PHONE, normalise_phone_digits(text))
+        return Address(TargetKind.PHONE, normalise_phone(text))
     if looks_like_website(text):
         return normalise_url(text)
     value = _WHITESPACE.sub(" ", text).lstrip("@").strip().lower()

@@ -18,15 +18,20 @@ NIK_TAKEN = _(
 PHONE_TAKEN = _("This phone number is already used by another account. Enter your own mobile number.")
 CONFLICT_RETRY = _("Your profile could not be saved because it changed at the same moment. Please try again.")
 
+# The wording of each prakerja.lib.identity error code, for every form that takes a NIK or KK number.
 NIK_ERRORS = {
+    "empty": _("A NIK has exactly 16 digits (spaces and dots are ignored)."),
     "format": _("A NIK has exactly 16 digits (spaces and dots are ignored)."),
     "province": _("The first two digits of the NIK are not a valid province code."),
+    "region": _("Digits 3 to 6 of the NIK (regency and district codes) cannot be 00."),
     "birth_date": _("Digits 7 to 12 of the NIK are not a possible birth date (ddmmyy; women add 40 to the day)."),
     "serial": _("The last four digits of the NIK (the serial number) cannot be 0000."),
 }
 KK_ERRORS = {
+    "empty": _("A family card (KK) number has exactly 16 digits (spaces and dots are ignored)."),
     "format": _("A family card (KK) number has exactly 16 digits (spaces and dots are ignored)."),
     "province": _("The first two digits of the KK number are not a valid province code."),
+    "region": _("Digits 3 to 6 of the KK number (regency and district codes) cannot be 00."),
 }
 PHONE_ERROR = _("Enter an Indonesian mobile number such as 0812 3456 7890, +62812 3456 7890 or 62812 3456 7890.")
 BIRTH_DATE_MISMATCH = _("This birth date does not match the one in your NIK (%(date)s). Check both.")

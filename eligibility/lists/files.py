@@ -15,17 +15,17 @@ import filetype
 from django.utils.translation import gettext_lazy
 
 from eligibility.models.lists import BadRowReason, ListCategory
-from prakerja.lib.identity import PROVINCE_CODES, clean_number
+from prakerja.lib.identity import KK_PATTERN, NIK_PATTERN, clean_number, kk_problem, nik_problem
 from prakerja.lib.messages import TranslatableError
 
 # Bytes read per chunk. Measured on 10M lines: the whole-chunk regex costs ~1 s of CPU at 64-256 KB and
 # several times more at 4 MB (the regex engine's backtracking stack outgrows the CPU cache).
 CHUNK_BYTES = 256 * 1024
-_ASCII_16_DIGITS = re.compile(r"[0-9]{16}")
 # The bad-row reason of a valid NIK loaded without its KK, by the KK's problem (check_number).
 _KK_DROPPED_REASONS = {
     "format": BadRowReason.KK_FORMAT_NIK_LOADED.value,
     "province": BadRowReason.KK_PROVINCE_NIK_LOADED.value,
+    "region": BadRowReason.KK_REGION_NIK_LOADED.value,
 }
 
 
@@ -116,16 +116,12 @@ def _not_utf8(line: int) -> ListFileError:
     )
 
 
-def check_number(raw: str) -> tuple[str, str | None]:
-    """(16 digits, None) or ("", problem) where problem is "empty", "format" or "province"."""
+def check_number(raw: str, *, kk: bool = False) -> tuple[str, str | None]:
+    """(16 digits, None) or ("", problem), problem an IdentityError code (prakerja.lib.identity's NIK or KK
+    rule, the one the applicant's profile follows); every NIK code is a BadRowReason."""
     number = clean_number(raw)
-    if not number:
-        return "", "empty"
-    if not _ASCII_16_DIGITS.fullmatch(number):
-        return "", "format"
-    if number[:2] not in PROVINCE_CODES:
-        return "", "province"
-    return number, None
+    problem = kk_problem(number) if kk else nik_problem(number)
+    return ("", problem) if problem else (number, None)
 
 
 class LineReader:
@@ -150,16 +146,16 @@ class LineReader:
         self._width = max(layout.nik_index, layout.kk_index or 0) + 1
         # A line that needs no parsing: plain fields (no quotes, no control characters), a valid NIK in
         # its column, an empty or valid KK in its column. The whole chunk must match, in one C call.
-        province = b"(?:" + b"|".join(code.encode() for code in sorted(PROVINCE_CODES)) + b")"
-        number = province + b"[0-9]{14}"
+        # The NIK and KK patterns are identity's own rules, so this path accepts what check_number accepts.
+        nik, kk = NIK_PATTERN.encode(), KK_PATTERN.encode()
         sep = layout.delimiter.encode()
         plain = b'[^' + sep + rb'"\n\x00-\x1f\x7f]*'
         fields = []
         for index in range(self._width):
             if index == layout.nik_index:
-                fields.append(number)
+                fields.append(b"(?:" + nik + b")")
             elif index == layout.kk_index:
-                fields.append(b"(?:" + number + b")?")
+                fields.append(b"(?:" + kk + b")?")
             else:
                 fields.append(plain)
         line = sep.join(fields) + b"(?:" + sep + rb'[^"\n\x00-\x1f\x7f]*)?\n'
@@ -203,7 +199,7 @@ class LineReader:
                 reason = problem
                 kk = ""
                 if not reason and layout.kk_index is not None and len(fields) > layout.kk_index:
-                    kk, problem = check_number(fields[layout.kk_index])
+                    kk, problem = check_number(fields[layout.kk_index], kk=True)
                     if problem and problem != "empty":
                         # Loaded without its KK (kk is ""), and reported.
                         self.kk_dropped += 1

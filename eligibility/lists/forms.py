@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from eligibility.lists.services import ListFileError, inspect_list_file, max_upload_bytes
 from eligibility.models.lists import ListCategory
-from prakerja.lib.identity import PROVINCE_CODES, clean_number
+from prakerja.lib.identity import clean_number, nik_problem
+from registration.forms import NIK_ERRORS
 
 
 class ExclusionListUploadForm(forms.Form):
@@ -42,9 +43,9 @@ class NikLookupForm(forms.Form):
                                  choices=[("", _("All lists"))] + list(ListCategory.choices))
 
     def clean_nik(self) -> str:
+        # The applicant's NIK rule and wording: a NIK no profile or list can hold is refused, not looked up.
         number = clean_number(self.cleaned_data["nik"])
-        if len(number) != 16 or not number.isascii() or not number.isdigit():
-            raise forms.ValidationError(_("A NIK is 16 digits."))
-        if number[:2] not in PROVINCE_CODES:
-            raise forms.ValidationError(_("The first two digits of this NIK are not a province code."))
+        problem = nik_problem(number)
+        if problem:
+            raise forms.ValidationError(NIK_ERRORS[problem], code=f"nik_{problem}")
         return number

@@ -376,8 +376,8 @@ def _swap(version: ExclusionList, counts: LoadCounts) -> None:
 def is_nik_on_list(*, nik: str, category: str | None = None) -> list[ExclusionList]:
     """The active versions (of `category`, or of every category) whose list holds this NIK.
 
-    The NIK is digested like an applicant's and never stored or logged. Raises ValueError for a NIK
-    that is not 16 digits with a valid province code.
+    The NIK is digested like an applicant's and never stored or logged. Raises ValueError (its message an
+    IdentityError code) for a number that is not a valid NIK (prakerja.lib.identity.nik_problem).
     """
     number, problem = check_number(nik)
     if problem:

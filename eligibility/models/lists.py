@@ -104,11 +104,16 @@ class BadRowReason(models.TextChoices):
     EMPTY = "empty", _("NIK is empty")
     FORMAT = "format", _("NIK is not 16 digits")
     PROVINCE = "province", _("NIK has an invalid province code")
+    REGION = "region", _("NIK has regency or district code 00")
+    BIRTH_DATE = "birth_date", _("NIK does not hold a possible birth date")
+    SERIAL = "serial", _("NIK has serial number 0000")
     KK_FORMAT = "kk_format", _("KK is not 16 digits")
     KK_PROVINCE = "kk_province", _("KK has an invalid province code")
     KK_FORMAT_NIK_LOADED = "kk_format_nik_loaded", _("KK is not 16 digits: the NIK was loaded without its KK")
     KK_PROVINCE_NIK_LOADED = "kk_province_nik_loaded", _(
         "KK has an invalid province code: the NIK was loaded without its KK")
+    KK_REGION_NIK_LOADED = "kk_region_nik_loaded", _(
+        "KK has regency or district code 00: the NIK was loaded without its KK")
 
 
 class ExclusionListBadRow(models.Model):

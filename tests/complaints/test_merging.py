@@ -25,7 +25,20 @@ def test_it_merges_a_phone_number_however_it_is_written(client):
         client.post(reverse("complaints:new"), complaint_data(kind=Complaint.Kind.JOKI, address=address))
 
     target = ReportedTarget.objects.get()
-    assert (target.kind, target.address, target.report_count) == ("phone", "6281234567890", 3)
+    assert (target.kind, target.address, target.report_count) == ("phone", "+6281234567890", 3)
+
+
+@pytest.mark.django_db
+def test_it_merges_a_number_written_with_the_trunk_zero_after_the_country_code(client):
+    # The profile form accepts both spellings too: one normaliser (prakerja.lib.identity.normalize_phone).
+    for address in ("+62 (0)822-7150-1234", "0822-7150-1234"):
+        response = client.post(reverse("complaints:new"), complaint_data(kind=Complaint.Kind.JOKI, address=address))
+        assert response.status_code == 302
+
+    target = ReportedTarget.objects.get()
+    assert (target.kind, target.address, target.report_count) == ("phone", "+6282271501234", 2)
+    assert sorted(target.complaints.values_list("address_as_reported", flat=True)) == [
+        "+62 (0)822-7150-1234", "0822-7150-1234"]
 
 
 @pytest.mark.django_db
@@ -48,9 +61,9 @@ def test_it_shows_each_target_once_in_the_admin_with_its_count(client, staff):
     ("https://bit.ly/DaftarPrakerja", TargetKind.WEBSITE, "bit.ly/daftarprakerja"),
     ("https://sites.google.com/view/prakerja-gel13/home", TargetKind.WEBSITE, "sites.google.com/view/prakerja-gel13"),
     ("https://prakérja.com", TargetKind.WEBSITE, "xn--prakrja-eya.com"),
-    ("081234567890", TargetKind.PHONE, "6281234567890"),
-    ("+62 812-3456-7890", TargetKind.PHONE, "6281234567890"),
-    ("https://api.whatsapp.com/send?phone=6281234567890", TargetKind.PHONE, "6281234567890"),
+    ("081234567890", TargetKind.PHONE, "+6281234567890"),
+    ("+62 812-3456-7890", TargetKind.PHONE, "+6281234567890"),
+    ("https://api.whatsapp.com/send?phone=6281234567890", TargetKind.PHONE, "+6281234567890"),
     ("@Joki_Prakerja", TargetKind.ACCOUNT, "joki_prakerja"),
     ("Joki   Prakerja Murah", TargetKind.ACCOUNT, "joki prakerja murah"),
 ])

@@ -152,7 +152,8 @@ def test_the_kk_digits_7_to_12_are_an_issue_date_not_checked_as_a_birth_date(use
 
 
 @pytest.mark.parametrize("phone", ["0813 1111 2222", "0813-1111-2222", "+62 813 1111 2222", "6281311112222",
-                                   "(0813) 1111.2222", "０８１３ １１１１ ２２２２"])  # full-width, from some keyboards
+                                   "(0813) 1111.2222", "０８１３ １１１１ ２２２２",
+                                   "+62 (0)813-1111-2222", "0062 813 1111 2222"])  # full-width, from some keyboards
 def test_it_accepts_the_usual_ways_to_write_a_mobile_number_and_stores_e164(user_client, phone):
     assert post_profile(user_client, phone=phone).status_code == 302
     assert Applicant.objects.get().phone == "+6281311112222"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from eligibility.lists.services import load_exclusion_list
 from eligibility.models.lists import ListCategory
@@ -48,3 +49,36 @@ def test_it_reports_a_bad_kk_without_counting_its_row_as_bad(write_csv):
     assert list(version.bad_rows.order_by("line").values_list("line", "reason")) == [
         (3, "kk_format_nik_loaded"), (4, "kk_province_nik_loaded"), (5, "format")]
     assert all(on_table(version.table_name, nik) for nik in (NIK_A, NIK_B, NIK_C))
+
+
+def test_it_refuses_a_nik_the_applicants_rule_refuses(write_csv):
+    # The same rule as the profile form (prakerja.lib.identity): region, birth date and serial are checked too.
+    content = (
+        "nik\n"
+        f"{NIK_A}\n"             # 2 good
+        "3201013102900001\n"     # 3 31 February
+        "3201017202900001\n"     # 4 a woman's 32nd (72 - 40)
+        "3201012902910001\n"     # 5 29 February 1991, not a leap year
+        "3201014112900000\n"     # 6 serial 0000
+        "3200014112900001\n"     # 7 regency 00
+        "3201004112900001\n"     # 8 district 00
+        "3201016902000001\n"     # 9 good: 29 February 2000
+    )
+    version = load_exclusion_list(category=ListCategory.ASN, path_or_file=write_csv(content), file_name="a.csv",
+                                  by=None)
+    assert (version.row_count, version.bad_row_count) == (2, 6)
+    assert list(version.bad_rows.order_by("line").values_list("line", "reason")) == [
+        (3, "birth_date"), (4, "birth_date"), (5, "birth_date"), (6, "serial"), (7, "region"), (8, "region")]
+    with translation.override("id"):
+        assert [row.get_reason_display() for row in version.bad_rows.order_by("line")][-2:] == [
+            "Kode kabupaten/kota atau kecamatan NIK 00"] * 2
+    assert on_table(version.table_name, NIK_A) and on_table(version.table_name, "3201016902000001")
+    assert not on_table(version.table_name, "3201014112900000")
+
+
+def test_it_loads_a_nik_without_a_kk_whose_region_is_00(write_csv):
+    content = f"nik,kk\n{NIK_A},3200010101200001\n"
+    version = load_exclusion_list(category=ListCategory.PRIOR_AWARDEE, path_or_file=write_csv(content),
+                                  file_name="p.csv", by=None)
+    assert (version.row_count, version.kk_dropped_count) == (1, 1)
+    assert list(version.bad_rows.values_list("line", "reason")) == [(2, "kk_region_nik_loaded")]

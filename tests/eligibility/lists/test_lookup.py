@@ -44,8 +44,13 @@ def test_it_answers_for_a_nik_on_no_list(staff_client, lists):
     assert "NIK 7371********0003 is on none of the lists checked." in page
 
 
-@pytest.mark.parametrize(("nik", "message"), [("12345", "A NIK is 16 digits."),
-                                              ("0001014112900001", "not a province code")])
+@pytest.mark.parametrize(("nik", "message"), [
+    ("12345", "A NIK has exactly 16 digits"),
+    ("0001014112900001", "not a valid province code"),
+    ("3200014112900001", "regency and district codes"),
+    ("3201013102900001", "not a possible birth date"),
+    ("3201014112900000", "cannot be 0000"),
+])
 def test_it_refuses_an_invalid_nik(staff_client, lists, nik, message):
     page = staff_client.post(LOOKUP, {"nik": nik, "category": ""}).content.decode()
     assert message in page and "lookup-result" not in page
