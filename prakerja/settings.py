@@ -95,6 +95,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "prakerja.context_processors.site",
             ],
+            # {{ moment|wib }} in every template: times are shown one way (prakerja.lib.timefmt).
+            "builtins": ["prakerja.templatetags.timefmt"],
         },
     },
 ]
@@ -151,7 +153,10 @@ SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=["django_rat
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Indonesian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Deadlines are announced in WIB: the admin, forms and templates show and read times in it.
 TIME_ZONE = "Asia/Jakarta"
+# DATETIME_FORMAT (the admin's date columns) as prakerja.lib.timefmt writes times, with the zone named.
+FORMAT_MODULE_PATH = ["prakerja.formats"]
 USE_I18N = True
 USE_TZ = True
 

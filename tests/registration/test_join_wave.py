@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from eligibility.models import ScreeningResult
 from prakerja.lib.digest import keyed_digest
+from prakerja.lib.timefmt import format_wib
 from registration.models import Registration, User, Wave
 from registration.services import JoinRefused, join_wave
 from tests.registration.conftest import make_applicant, make_wave, register
@@ -76,7 +77,7 @@ def test_a_wave_not_yet_open_is_refused_with_its_opening_time(applicant, staff):
     refused = refusal(applicant, wave)
     assert refused.code == JoinRefused.NOT_OPEN
     assert "Pendaftaran gelombang 13 dibuka pada" in refused.message
-    assert f"{timezone.localtime(opens):%H:%M} WIB" in refused.message
+    assert format_wib(opens) in refused.message
 
 
 def test_a_draft_wave_is_refused(applicant, db):
