@@ -17,7 +17,6 @@ from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
@@ -25,6 +24,7 @@ from complaints import services
 from complaints.models import Complaint, ComplaintNote, ReportedTarget, TriageStatus
 from prakerja.lib.admin import PersonalDataLookupsMixin
 from prakerja.lib.identity import mask
+from prakerja.lib.timefmt import format_wib, iso_wib
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +187,7 @@ class ComplaintAdmin(PersonalDataLookupsMixin, admin.ModelAdmin):
         files = list(obj.files.all())
         if not files and obj.evidence_removed_at:
             return gettext("Removed on %(date)s: the retention period after closing had passed.") % {
-                "date": date_format(timezone.localtime(obj.evidence_removed_at), "DATETIME_FORMAT")}
+                "date": format_wib(obj.evidence_removed_at)}
         if not files:
             return "—"
         return format_html("<ul>{}</ul>", format_html_join(
@@ -214,7 +214,7 @@ class ComplaintAdmin(PersonalDataLookupsMixin, admin.ModelAdmin):
         for record in obj.history.select_related("history_user").order_by("history_date", "history_id"):
             if previous is None or record.status != previous.status:
                 rows.append((
-                    timezone.localtime(record.history_date).strftime("%Y-%m-%d %H:%M:%S"),
+                    format_wib(record.history_date, seconds=True),
                     str(record.history_user) if record.history_user else gettext("reporter (public form)"),
                     TriageStatus(previous.status).label if previous else "—",
                     TriageStatus(record.status).label,
@@ -287,7 +287,7 @@ def _csv_safe(value: str) -> str:
 
 
 def _iso(moment) -> str:
-    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else ""
+    return iso_wib(moment)
 
 
 def _kominfo_csv_lines() -> Iterator[str]:

@@ -6,14 +6,12 @@ status, the seed and its commitment are read-only, and the seed itself is shown 
 """
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, OuterRef, Subquery
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
-from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,16 +21,15 @@ from eligibility.lists import admin as lists_admin  # noqa: F401  (registers the
 from eligibility.models.screening import ScreeningRun
 from eligibility.screening import services
 from prakerja.lib.admin import ReadOnlyAdminMixin
+from prakerja.lib.timefmt import format_wib
 from registration.models import Wave
 from registration.services import WaveError, check_no_overlap, open_wave
 
-WIB = ZoneInfo("Asia/Jakarta")
 # Fields staff may still edit in a wave's lifecycle; from closing on, the wave is a record.
 EDITABLE_STATUSES = (Wave.Status.DRAFT, Wave.Status.OPEN)
 
 
-def wib(moment) -> str:
-    return formats.date_format(timezone.localtime(moment, WIB), "j M Y H:i") + " WIB" if moment else "-"
+wib = format_wib
 
 
 class WaveForm(forms.ModelForm):

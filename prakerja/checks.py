@@ -49,3 +49,24 @@ def production_problems(*, debug: bool, digest_key: str, database_engine: str, b
             id="prakerja.W003",
         ))
     return problems
+
+
+@register()
+def client_ip_source(app_configs, **kwargs) -> list:
+    return client_ip_problems(meta_key=settings.CLIENT_IP_META_KEY)
+
+
+def client_ip_problems(*, meta_key: str) -> list:
+    """CLIENT_IP_META_KEY must name REMOTE_ADDR or a request header (HTTP_...) that a proxy sets to one address.
+
+    X-Forwarded-For is refused: the client can start that list, so a joki would pick a new address per request
+    (a fresh rate limit, a fresh lock-out, no joki signal)."""
+    if meta_key != "REMOTE_ADDR" and not (meta_key.startswith("HTTP_") and meta_key.upper() == meta_key):
+        return [Error(f"CLIENT_IP_META_KEY={meta_key!r} is not REMOTE_ADDR or a request.META header key.",
+                      hint="Behind a proxy name the header it sets to the client's address, e.g. HTTP_X_REAL_IP.",
+                      id="prakerja.E010")]
+    if meta_key == "HTTP_X_FORWARDED_FOR":
+        return [Error("CLIENT_IP_META_KEY=HTTP_X_FORWARDED_FOR: the client can write that header's first entries.",
+                      hint="Have the proxy set X-Real-IP to the connecting address and use HTTP_X_REAL_IP.",
+                      id="prakerja.E011")]
+    return []

@@ -100,6 +100,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "prakerja.context_processors.site",
             ],
+            # {{ moment|wib }} in every template: times are shown one way (prakerja.lib.timefmt).
+            "builtins": ["prakerja.templatetags.timefmt"],
         },
     },
 ]
@@ -140,14 +142,14 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False  # no start-up banner on every management command
-# Behind a reverse proxy, RATELIMIT_IP_META_KEY names the request header carrying the client's address (e.g.
-# HTTP_X_REAL_IP, set by the proxy). It is the one source of "the client's IP": rate limits, login throttling and
-# the joki signals (registration.views.client_ip) all read it. Without it, every client behind the proxy
-# would share one limit, one lock-out and one IP digest.
-RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default=None)
-AXES_IPWARE_META_PRECEDENCE_ORDER = env.list(
-    "AXES_IPWARE_META_PRECEDENCE_ORDER", default=[RATELIMIT_IP_META_KEY] if RATELIMIT_IP_META_KEY else ["REMOTE_ADDR"]
-)
+# The client's address (prakerja.lib.http.client_ip, whose docstring says what absent or garbage values give):
+# the request.META key it is read from. Behind a reverse proxy, the header the proxy itself sets to the one
+# client address (HTTP_X_REAL_IP); without one, every client behind the proxy would share one rate limit, one
+# lock-out and one IP digest. RATELIMIT_IP_META_KEY is this variable's former name, still read.
+CLIENT_IP_META_KEY = env.str("CLIENT_IP_META_KEY", default=env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR"))
+# The rate limits (django-ratelimit) and the login throttle (django-axes) both ask that one function.
+RATELIMIT_IP_META_KEY = "prakerja.lib.http.throttle_key"
+AXES_CLIENT_IP_CALLABLE = "prakerja.lib.http.throttle_key"
 
 # Rate limits (django-ratelimit) use the default cache: Redis in production (CACHE_URL).
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
@@ -156,7 +158,10 @@ SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=["django_rat
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Indonesian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Deadlines are announced in WIB: the admin, forms and templates show and read times in it.
 TIME_ZONE = "Asia/Jakarta"
+# DATETIME_FORMAT (the admin's date columns) as prakerja.lib.timefmt writes times, with the zone named.
+FORMAT_MODULE_PATH = ["prakerja.formats"]
 USE_I18N = True
 USE_TZ = True
 

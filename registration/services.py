@@ -9,7 +9,6 @@ import datetime as dt
 import logging
 import secrets
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -28,18 +27,13 @@ from django.utils.translation import gettext as _
 
 from prakerja.lib.digest import keyed_digest
 from prakerja.lib.identity import age_on
+from prakerja.lib.timefmt import WIB, format_wib
 from registration.models import Applicant, Registration, User, Wave
 
 logger = logging.getLogger(__name__)
 
 ADULT_AGE = 18
-WIB = ZoneInfo("Asia/Jakarta")  # deadlines are announced and shown in WIB whatever the server's zone
 _VERIFY_SALT = "registration.verify-email"
-
-
-def _wib(moment: dt.datetime) -> str:
-    """A moment as people read it on the page: day, month, year and time in WIB (Asia/Jakarta)."""
-    return formats.date_format(timezone.localtime(moment, WIB), "j F Y H:i") + " WIB"
 
 
 def _digest_or_none(value: str | None):
@@ -82,7 +76,7 @@ def check_number_order(wave: Wave) -> None:
     if earlier is not None:
         raise WaveError(_("Wave %(number)s must open after wave %(earlier)s, which opens on %(date)s: waves run "
                           "in number order.") % {"number": wave.number, "earlier": earlier.number,
-                                                 "date": _wib(earlier.opens_at)})
+                                                 "date": format_wib(earlier.opens_at)})
 
 
 def open_wave(*, wave: Wave, by: User | None) -> Wave:
@@ -330,7 +324,7 @@ def check_can_join(
         raise JoinRefused(
             JoinRefused.NOT_OPEN,
             _("Registration for wave %(number)s opens on %(opens)s.")
-            % {"number": wave.number, "opens": _wib(wave.opens_at)},
+            % {"number": wave.number, "opens": format_wib(wave.opens_at)},
         )
     if not wave.is_accepting(now):
         raise JoinRefused(
@@ -436,6 +430,6 @@ def _already_registered(registration: Registration, wave: Wave) -> JoinRefused:
     return JoinRefused(
         JoinRefused.ALREADY_REGISTERED,
         _("You already joined wave %(number)s on %(date)s.")
-        % {"number": wave.number, "date": _wib(registration.registered_at)},
+        % {"number": wave.number, "date": format_wib(registration.registered_at)},
         registration=registration,
     )

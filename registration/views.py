@@ -4,10 +4,8 @@ Views are thin: a form, one service call, a message and a redirect. Rules live i
 """
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -20,24 +18,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from prakerja.lib.http import client_ip
 from registration import services
 from registration.forms import (
     CONFLICT_RETRY, NIK_TAKEN, PHONE_TAKEN, EmailForm, LoginForm, ProfileForm, QueuedPasswordResetForm, SignUpForm,
 )
 from registration.models import Applicant, Registration, User, Wave
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The client's address: the header RATELIMIT_IP_META_KEY names behind a proxy, else REMOTE_ADDR (the same
-    source as the rate limits and login throttling). Only its keyed digest is stored.
-
-    The header must hold one address that the proxy itself sets (X-Real-IP), never a list the client can
-    start (X-Forwarded-For): a joki would send a new one with every join. Anything but one address is None.
-    """
-    try:
-        return str(ipaddress.ip_address(request.META.get(settings.RATELIMIT_IP_META_KEY or "REMOTE_ADDR", "").strip()))
-    except ValueError:
-        return None
 
 
 def _user_agent(request: HttpRequest) -> str | None:

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from eligibility.models import ScreeningRun
+from prakerja.lib.timefmt import format_wib
 from registration.models import Wave
 
 
@@ -155,7 +156,7 @@ class AuditEntry(models.Model):
         default_permissions = ("view",)
 
     def __str__(self) -> str:
-        return f"{self.actor} {self.action} {self.kind} wave {self.wave_id} at {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.actor} {self.action} {self.kind} wave {self.wave_id} at {format_wib(self.at)}"
 
     @property
     def filter_label(self) -> str:

@@ -27,6 +27,7 @@ from eligibility.models import ReasonCode, ScreeningResult, ScreeningRun
 from eligibility.models.screening import Phase, ScreeningPartition
 from prakerja.lib.identity import PROVINCE_CODES
 from prakerja.lib.messages import TranslatableError
+from prakerja.lib.timefmt import iso_wib
 from registration.models import Applicant, Registration, User, Wave
 from reports.models import AuditEntry, JokiCluster, WaveSummary
 from reports.sql import MaskedName, MaskedNumber, MaskedPhone, ProvinceName, WibIsoformat, cluster_sql, mask_phone
@@ -400,8 +401,8 @@ def summary_rows(summary: WaveSummary, wave: Wave) -> list[tuple]:
               v.get("row_count", "")) for v in summary.list_versions]
     rows.append(("seed", "commitment", "SHA-256", wave.seed_commitment))
     if wave.seed_is_revealed:
-        rows.append(("seed", "seed", timezone.localtime(wave.seed_revealed_at, WIB).isoformat(), wave.seed))
-    rows.append(("run", str(summary.run_id), "computed_at", timezone.localtime(summary.computed_at, WIB).isoformat()))
+        rows.append(("seed", "seed", iso_wib(wave.seed_revealed_at), wave.seed))
+    rows.append(("run", str(summary.run_id), "computed_at", iso_wib(summary.computed_at)))
     return rows
 
 

@@ -47,6 +47,7 @@ from eligibility.models.screening import (
 )
 from eligibility.screening import sql
 from eligibility.screening.sql import ScreeningError, is_postgres
+from prakerja.lib.timefmt import iso_wib
 from registration.models import Registration, User, Wave
 
 logger = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ def _snapshot_lists() -> list[dict]:
             "table_name": version.table_name,
             "file_name": version.file_name,
             "loaded_by": version.loaded_by.email if version.loaded_by else "",
-            "loaded_at": (version.activated_at or version.created_at).isoformat(),
+            "loaded_at": iso_wib(version.activated_at or version.created_at),
             "row_count": version.row_count,
         })
     return versions

@@ -82,11 +82,25 @@ def test_the_example_environment_file_lists_every_setting_and_can_be_copied_to_e
         "import environ, os; environ.Env.read_env(os.environ['EXAMPLE']);"
         "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'prakerja.settings');"
         "import django; django.setup(); from django.conf import settings;"
-        "print(settings.DEBUG, settings.DATABASES['default']['CONN_MAX_AGE'], settings.RATELIMIT_IP_META_KEY)"
+        "print(settings.DEBUG, settings.DATABASES['default']['CONN_MAX_AGE'], settings.CLIENT_IP_META_KEY)"
     )
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "EXAMPLE": str(root / ".env.example"),
            "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}"}
     result = subprocess.run([sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["True", "0", "None"]
+    assert result.stdout.split() == ["True", "0", "REMOTE_ADDR"]
+
+
+def test_the_former_name_of_the_client_address_setting_still_works(tmp_path):
+    """Deployments that followed the README's RATELIMIT_IP_META_KEY=HTTP_X_REAL_IP keep their proxy set-up."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = "import django; django.setup(); from django.conf import settings; print(settings.CLIENT_IP_META_KEY)"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "RATELIMIT_IP_META_KEY": "HTTP_X_REAL_IP",
+           "DJANGO_SETTINGS_MODULE": "prakerja.settings", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
+    result = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).resolve().parents[2], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["HTTP_X_REAL_IP"], result.stderr

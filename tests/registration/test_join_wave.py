@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from eligibility.models import ScreeningResult
 from prakerja.lib.digest import keyed_digest
+from prakerja.lib.timefmt import format_wib
 from registration.models import Registration, User, Wave
 from registration.services import JoinRefused, join_wave
 from tests.registration.conftest import make_applicant, make_wave, register
@@ -76,7 +77,7 @@ def test_a_wave_not_yet_open_is_refused_with_its_opening_time(applicant, staff):
     refused = refusal(applicant, wave)
     assert refused.code == JoinRefused.NOT_OPEN
     assert "Pendaftaran gelombang 13 dibuka pada" in refused.message
-    assert f"{timezone.localtime(opens):%H:%M} WIB" in refused.message
+    assert format_wib(opens) in refused.message
 
 
 def test_a_draft_wave_is_refused(applicant, db):
@@ -153,7 +154,7 @@ def test_the_join_button_posts_to_the_service_and_shows_the_dashboard(applicant_
 
 def test_behind_a_proxy_the_client_address_comes_from_the_configured_header(applicant_client, open_wave_12,
                                                                             settings):
-    settings.RATELIMIT_IP_META_KEY = "HTTP_X_REAL_IP"  # one address, set by the proxy
+    settings.CLIENT_IP_META_KEY = "HTTP_X_REAL_IP"  # one address, set by the proxy
     applicant_client.post(reverse("registration:join", args=[12]), REMOTE_ADDR="10.0.0.2", HTTP_X_REAL_IP=IP,
                           HTTP_USER_AGENT=UA)
     assert Registration.objects.get().ip_digest == keyed_digest(IP)  # the client, not the proxy
@@ -161,7 +162,7 @@ def test_behind_a_proxy_the_client_address_comes_from_the_configured_header(appl
 
 def test_a_header_that_is_not_one_address_gives_no_ip_digest(applicant_client, open_wave_12, settings):
     """A client-made list (X-Forwarded-For: anything, proxy) is not an address: no forged IP signal is kept."""
-    settings.RATELIMIT_IP_META_KEY = "HTTP_X_REAL_IP"
+    settings.CLIENT_IP_META_KEY = "HTTP_X_REAL_IP"
     applicant_client.post(reverse("registration:join", args=[12]), HTTP_X_REAL_IP=f"{IP}, 10.0.0.1")
     registration = Registration.objects.get()
     assert registration.ip_digest is None

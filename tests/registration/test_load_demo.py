@@ -29,7 +29,7 @@ def test_it_loads_an_open_wave_and_a_staff_account_once(db, settings):
     staff = User.objects.get(email=STAFF_EMAIL)
     assert staff.is_superuser and staff.check_password(STAFF_PASSWORD)
     assert User.objects.count() == 121 and Wave.objects.count() == 2
-    assert STAFF_PASSWORD in out.getvalue() and "12:00 WIB" in out.getvalue()
+    assert STAFF_PASSWORD in out.getvalue() and "12.00 WIB" in out.getvalue()
 
 
 def test_it_refuses_to_load_demo_data_in_production(db, settings):

@@ -18,6 +18,7 @@ from eligibility.lists.services import load_exclusion_list
 from eligibility.models import ExclusionList, ListCategory
 from eligibility.waves import close_wave
 from prakerja.lib.digest import keyed_digest
+from prakerja.lib.timefmt import WIB, format_wib
 from registration.models import Applicant, Registration, Wave
 from registration.services import WaveError, open_wave
 
@@ -64,7 +65,7 @@ class Command(BaseCommand):
                 quota=600_000,
                 opens_at=now - timedelta(hours=1),
                 # A hard deadline like wave 12's: noon WIB, three days from now.
-                closes_at=timezone.localtime(now + timedelta(days=3)).replace(hour=12, minute=0, second=0, microsecond=0),
+                closes_at=timezone.localtime(now + timedelta(days=3), WIB).replace(hour=12, minute=0, second=0, microsecond=0),
             )
             try:
                 wave = open_wave(wave=wave, by=staff)
@@ -74,7 +75,7 @@ class Command(BaseCommand):
                 wave = None
         if wave is not None:
             self.stdout.write(self.style.SUCCESS(
-                f"Open wave: {wave.number}, closes {timezone.localtime(wave.closes_at):%Y-%m-%d %H:%M} WIB"))
+                f"Open wave: {wave.number}, closes {format_wib(wave.closes_at)}"))
         self.stdout.write(self.style.SUCCESS(f"Staff login: {STAFF_EMAIL} / {STAFF_PASSWORD}  at http://127.0.0.1:8000/admin/"))
 
     def _past_wave(self, *, staff, now: dt.datetime) -> None:
