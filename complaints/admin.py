@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import logging
 from collections.abc import Iterator
+from itertools import batched
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -21,8 +22,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
 from complaints import services
-from complaints.models import Complaint, ComplaintNote, ReportedTarget, TriageStatus
-from prakerja.lib.admin import PersonalDataLookupsMixin
+from complaints.models import Complaint, ComplaintNote, KominfoExport, ReportedTarget, TriageStatus
+from prakerja.lib.admin import PersonalDataLookupsMixin, ReadOnlyAdminMixin
 from prakerja.lib.identity import mask
 from prakerja.lib.timefmt import format_wib, iso_wib
 
@@ -235,9 +236,19 @@ class ReportedTargetAdmin(admin.ModelAdmin):
     search_fields = ["address"]
     ordering = ["-report_count", "-last_reported_at"]
     readonly_fields = ["kind", "address", "report_count", "status", "status_changed_at", "first_reported_at",
-                       "last_reported_at", "kominfo_forwarded_at", "bareskrim_forwarded_at", "complaints_link"]
-    fields = readonly_fields
+                       "last_reported_at", "kominfo_forwarded_at", "bareskrim_forwarded_at", "complaints_link",
+                       "checked_at", "checked_by"]
+    # What staff found when they opened the address: the only fields staff write here (record_target_check).
+    fields = [*readonly_fields, "leads_to", "check_note"]
     change_list_template = "admin/complaints/reportedtarget/change_list.html"
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change and {"leads_to", "check_note"} & set(form.changed_data):
+            try:
+                services.record_target_check(target=obj, by=request.user, leads_to=obj.leads_to,
+                                             note=obj.check_note)
+            except services.ComplaintError as error:
+                self.message_user(request, str(error), messages.WARNING)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -259,15 +270,24 @@ class ReportedTargetAdmin(admin.ModelAdmin):
         ]
 
     def export_kominfo(self, request: HttpRequest) -> StreamingHttpResponse:
-        """Every reported fake-site address as CSV for Kominfo, streamed row by row from a server-side cursor."""
+        """Reported fake-site targets as CSV for Kominfo, one row per target, streamed from a server-side cursor;
+        `?new=1`: only those first reported since the previous export."""
         if not self.has_view_permission(request):
             raise PermissionDenied
+        new_only = request.GET.get("new") == "1"
+        _export, targets = services.start_kominfo_export(by=request.user, new_only=new_only)
         logger.info("Kominfo fake-site export downloaded by user %s", request.user.pk)
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        response = StreamingHttpResponse(_kominfo_csv_lines(), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(_kominfo_csv_lines(targets), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="situs-palsu-prakerja-{stamp}.csv"'
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+@admin.register(KominfoExport)
+class KominfoExportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["at", "by", "new_only", "since"]
+    list_select_related = ["by"]
 
 
 class _Echo:
@@ -277,8 +297,10 @@ class _Echo:
         return value
 
 
-KOMINFO_COLUMNS = ["address", "first_reported_at", "last_reported_at", "report_count", "status",
-                   "forwarded_to_kominfo_at"]
+KOMINFO_COLUMNS = ["address", "addresses_as_reported", "first_reported_at", "last_reported_at", "report_count",
+                   "status", "leads_to", "staff_check", "checked_at", "forwarded_to_kominfo_at"]
+# Targets per query of their reported addresses: a fixed number of queries per block, whatever the export's size.
+_KOMINFO_BLOCK = 2000
 
 
 def _csv_safe(value: str) -> str:
@@ -290,11 +312,21 @@ def _iso(moment) -> str:
     return iso_wib(moment)
 
 
-def _kominfo_csv_lines() -> Iterator[str]:
+def _kominfo_csv_lines(targets: QuerySet[ReportedTarget]) -> Iterator[str]:
+    """One row per target: its address, every distinct address reporters typed for it (" | "), first and latest
+    report, count, status, and what staff checked (where a short link leads, their note, when)."""
     writer = csv.writer(_Echo())
     yield writer.writerow(KOMINFO_COLUMNS)
-    rows = ReportedTarget.objects.fake_sites().values_list(
-        "address", "first_reported_at", "last_reported_at", "report_count", "status", "kominfo_forwarded_at",
-    )
-    for address, first, last, count, status, forwarded in rows.iterator(chunk_size=2000):
-        yield writer.writerow([_csv_safe(address), _iso(first), _iso(last), count, status, _iso(forwarded)])
+    rows = targets.values_list("pk", "address", "first_reported_at", "last_reported_at", "report_count", "status",
+                               "leads_to", "check_note", "checked_at", "kominfo_forwarded_at")
+    for block in batched(rows.iterator(chunk_size=_KOMINFO_BLOCK), _KOMINFO_BLOCK):
+        reported: dict[int, list[str]] = {}
+        originals = (Complaint.objects.filter(target_id__in=[row[0] for row in block])
+                     .order_by("target_id", "address_as_reported")
+                     .values_list("target_id", "address_as_reported").distinct())
+        for target_id, original in originals:
+            reported.setdefault(target_id, []).append(original)
+        for pk, address, first, last, count, status, leads_to, note, checked, forwarded in block:
+            yield writer.writerow([_csv_safe(address), _csv_safe(" | ".join(reported.get(pk, []))), _iso(first),
+                                   _iso(last), count, status, _csv_safe(leads_to), _csv_safe(note), _iso(checked),
+                                   _iso(forwarded)])

@@ -55,6 +55,14 @@ class ReportedTarget(models.Model):
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
     kominfo_forwarded_at = models.DateTimeField(_("forwarded to Kominfo at"), null=True, blank=True)
     bareskrim_forwarded_at = models.DateTimeField(_("forwarded to Bareskrim at"), null=True, blank=True)
+    # What staff found when they opened the address (services.record_target_check): for a short link, where
+    # it leads; kept with who checked and when, and exported for Kominfo.
+    leads_to = models.CharField(_("leads to"), max_length=500, blank=True,
+                                help_text=_("For a short link: the address it leads to when opened."))
+    check_note = models.TextField(_("what staff checked"), blank=True)
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("checked by"))
 
     objects = ReportedTargetQuerySet.as_manager()
 
@@ -70,6 +78,24 @@ class ReportedTarget(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+
+class KominfoExport(models.Model):
+    """One download of the Kominfo export: "new since the last export" starts from the latest of these."""
+
+    at = models.DateTimeField(_("exported at"), default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                           verbose_name=_("exported by"))
+    new_only = models.BooleanField(_("only new since the previous export"), default=False)
+    since = models.DateTimeField(_("targets first reported after"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Kominfo export")
+        verbose_name_plural = _("Kominfo exports")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M}"
 
 
 def new_reference() -> str:

@@ -6,13 +6,15 @@ import logging
 from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints import conf
 from complaints.addresses import AddressTooLong, normalise_address
-from complaints.models import Complaint, ComplaintNote, Evidence, ReportedTarget, TriageStatus, new_reference
+from complaints.models import (
+    Complaint, ComplaintNote, Evidence, KominfoExport, ReportedTarget, TriageStatus, new_reference,
+)
 from complaints.uploads import CheckedUpload
 from registration.models import User
 
@@ -158,6 +160,34 @@ def change_status(*, complaint: Complaint, to: str, by: User, note: str = "") ->
         if note:
             ComplaintNote.objects.create(complaint=locked, author=by, text=note, created_at=now)
     return locked
+
+
+def record_target_check(*, target: ReportedTarget, by: User, leads_to: str = "", note: str = "") -> ReportedTarget:
+    """Record what staff found when they opened a reported address: where a short link leads, what they saw.
+
+    Kept with who and when (the Kominfo export shows it). Raises ComplaintError when both are empty.
+    """
+    leads_to, note = leads_to.strip(), note.strip()
+    if not (leads_to or note):
+        raise ComplaintError(_("Say what you checked, or where the link leads."))
+    with transaction.atomic():
+        ReportedTarget.objects.filter(pk=target.pk).update(leads_to=leads_to[:500], check_note=note,
+                                                           checked_at=timezone.now(), checked_by=by)
+    target.refresh_from_db()
+    return target
+
+
+def start_kominfo_export(*, by: User, new_only: bool) -> tuple[KominfoExport, QuerySet[ReportedTarget]]:
+    """Record an export and return the targets it holds: every fake-site target, or with `new_only` those first
+    reported after the previous export (all of them when there was none)."""
+    with transaction.atomic():
+        previous = KominfoExport.objects.select_for_update().first()
+        since = previous.at if new_only and previous else None
+        export = KominfoExport.objects.create(by=by, new_only=new_only, since=since)
+    targets = ReportedTarget.objects.fake_sites()
+    if since is not None:
+        targets = targets.filter(first_reported_at__gt=since)
+    return export, targets
 
 
 def add_note(*, complaint: Complaint, by: User, text: str) -> ComplaintNote:

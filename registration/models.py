@@ -14,7 +14,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from prakerja.lib.identity import PROVINCE_CODES, age_on, mask
+from prakerja.lib.identity import PROVINCE_CODES, age_on, canonical_email, mask
 
 
 class UserManager(BaseUserManager):
@@ -23,7 +23,8 @@ class UserManager(BaseUserManager):
     def _create_user(self, email: str, password: str | None, **extra):
         if not email:
             raise ValueError("The e-mail address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        email = self.normalize_email(email).lower()
+        user = self.model(email=email, email_canonical=canonical_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -45,6 +46,10 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField(_("e-mail address"), unique=True)
+    # The inbox the address delivers to (prakerja.lib.identity.canonical_email): `A.Li+x@GoogleMail.com` and
+    # `ali@gmail.com` are one inbox, so one account. Mail goes to `email`, as typed. NULL only for an account
+    # that shared an inbox with an older one before this column existed (migration 0004).
+    email_canonical = models.CharField(_("inbox (canonical e-mail)"), max_length=254, null=True, editable=False)
     email_verified_at = models.DateTimeField(_("e-mail verified at"), null=True, blank=True)
     # Keyed digests (never the raw values) of where the account was created: joki signals for reports.
     signup_ip_digest = models.UUIDField(null=True, blank=True, editable=False)
@@ -60,11 +65,19 @@ class User(AbstractUser):
         constraints = [
             # E-mail addresses are unique whatever their case: one account per person.
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            # One account per inbox: closes the race of two sign-ups with two spellings of one address.
+            models.UniqueConstraint(fields=["email_canonical"], name="user_email_canonical_unique"),
         ]
 
     @property
     def is_verified(self) -> bool:
         return self.email_verified_at is not None
+
+    def clean(self) -> None:
+        # Model forms (the admin's account pages) call this before validating constraints: an edited address
+        # gets its inbox recomputed, and an inbox another account has is refused by user_email_canonical_unique.
+        super().clean()
+        self.email_canonical = canonical_email(self.email)
 
 
 class Applicant(models.Model):

@@ -26,7 +26,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from prakerja.lib.digest import keyed_digest
-from prakerja.lib.identity import age_on
+from prakerja.lib.identity import age_on, canonical_email
 from prakerja.lib.timefmt import WIB, format_wib
 from registration.models import Applicant, Registration, User, Wave
 
@@ -122,8 +122,9 @@ def sign_up(
     """Create an unverified account and send it the verification e-mail.
 
     Only keyed digests of the client's IP address and user agent are kept (joki signals for reports).
-    The case-insensitive unique constraint on e-mail is the final guard when two sign-ups race for one
-    address: the loser gets EmailTaken.
+    One account per inbox: an address whose canonical form (prakerja.lib.identity.canonical_email; case,
+    `+tags`, Gmail's dots) has an account raises EmailTaken, and its owner is e-mailed at their own address.
+    The unique constraints are the guard, also when two sign-ups race for one inbox.
     """
     try:
         with transaction.atomic():
@@ -135,7 +136,8 @@ def sign_up(
             )
     except IntegrityError:
         # Told by e-mail, not on the page: the page must not reveal which addresses have an account.
-        taken = User.objects.filter(email__iexact=email.strip()).first()
+        taken = (User.objects.filter(email_canonical=canonical_email(email)).first()
+                 or User.objects.filter(email__iexact=email.strip()).first())
         # At most one such e-mail an hour per account: repeated sign-ups cannot flood its owner.
         if taken is not None and cache.add(f"registration:account-exists-mail:{taken.pk}", True, timeout=3600):
             _queue_mail("send_account_exists", user=taken, base_url=base_url)
@@ -205,8 +207,10 @@ def queue_password_reset(*, user: User, base_url: str) -> None:
 
 
 def resend_verification(*, email: str, base_url: str | None = None) -> None:
-    """Queue a fresh link when an unverified account has this address; nothing otherwise (the same answer)."""
-    user = User.objects.filter(email__iexact=email.strip(), email_verified_at__isnull=True, is_active=True).first()
+    """Queue a fresh link when an unverified account has this inbox (any spelling of the address: see
+    canonical_email); nothing otherwise (the same answer). The link goes to the account's own address."""
+    user = User.objects.filter(email_canonical=canonical_email(email), email_verified_at__isnull=True,
+                               is_active=True).first()
     if user is not None:
         _queue_mail("send_verification", user=user, base_url=base_url)
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from prakerja.lib.http import client_ip
+from prakerja.lib.identity import canonical_email
 from registration import services
 from registration.forms import (
     CONFLICT_RETRY, NIK_TAKEN, PHONE_TAKEN, EmailForm, LoginForm, ProfileForm, QueuedPasswordResetForm, SignUpForm,
@@ -37,7 +38,8 @@ def _base_url(request: HttpRequest) -> str:
 
 
 def _email_key(group: str, request: HttpRequest) -> str:
-    return request.POST.get("email", "").strip().lower()
+    # Per inbox: `a.li+1@gmail.com`, `ali+2@gmail.com`... all count against one limit.
+    return canonical_email(request.POST.get("email", ""))
 
 
 def _applicant_for(user: User) -> Applicant | None:

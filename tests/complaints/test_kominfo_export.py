@@ -15,6 +15,8 @@ from complaints.models import Complaint, TriageStatus
 pytestmark = pytest.mark.django_db
 
 EXPORT = reverse("admin:complaints_kominfo_csv")
+HEADER = ["address", "addresses_as_reported", "first_reported_at", "last_reported_at", "report_count", "status",
+          "leads_to", "staff_check", "checked_at", "forwarded_to_kominfo_at"]
 
 
 def _file(address: str, kind=Complaint.Kind.FAKE_WEBSITE) -> Complaint:
@@ -45,10 +47,12 @@ def test_it_exports_each_fake_site_once_with_its_count_and_status(client, staff)
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="situs-palsu-prakerja-')
     assert _rows(response) == [
-        ["address", "first_reported_at", "last_reported_at", "report_count", "status", "forwarded_to_kominfo_at"],
-        ["prakerja-daftar.com", "2026-03-01T09:00:00+07:00", "2026-03-03T09:00:00+07:00", "3", "forwarded_kominfo",
-         "2026-03-03T09:00:00+07:00"],
-        ["kartu-prakerja.net", "2026-03-03T09:00:00+07:00", "2026-03-03T09:00:00+07:00", "1", "new", ""],
+        HEADER,
+        ["prakerja-daftar.com", "http://prakerja-daftar.com/ | https://www.Prakerja-Daftar.com/login | "
+         "prakerja-daftar.com", "2026-03-01T09:00:00+07:00", "2026-03-03T09:00:00+07:00", "3", "forwarded_kominfo",
+         "", "", "", "2026-03-03T09:00:00+07:00"],
+        ["kartu-prakerja.net", "kartu-prakerja.net", "2026-03-03T09:00:00+07:00", "2026-03-03T09:00:00+07:00", "1",
+         "new", "", "", "", ""],
     ]
 
 
@@ -65,3 +69,60 @@ def test_it_links_the_export_from_the_address_list(client, staff):
     client.force_login(staff)
     page = client.get(reverse("admin:complaints_reportedtarget_changelist")).content.decode()
     assert EXPORT in page
+
+
+def test_it_exports_one_row_per_page_of_a_mixed_set_of_reports(client, staff):
+    # Two telegra.ph pages, two Facebook groups, one short link typed in two cases, one WhatsApp business link.
+    for address in ("https://telegra.ph/Harga-Joki-Prakerja-03-12", "https://telegra.ph/Daftar-Cepat-Gel13-04-01",
+                    "https://www.facebook.com/groups/111111111111111", "https://m.facebook.com/groups/222222222222222/",
+                    "https://bit.ly/Yr7qW", "https://bit.ly/yr7qw", "https://wa.me/message/ABCDEF1234567",
+                    "https://www.facebook.com/groups/111111111111111/posts/7"):
+        _file(address)
+    client.force_login(staff)
+
+    rows = _rows(client.get(EXPORT))
+
+    assert rows[0] == HEADER
+    assert sorted((row[0], row[1], row[4]) for row in rows[1:]) == [
+        ("bit.ly/Yr7qW", "https://bit.ly/Yr7qW", "1"),
+        ("bit.ly/yr7qw", "https://bit.ly/yr7qw", "1"),
+        ("facebook.com/groups/111111111111111", "https://www.facebook.com/groups/111111111111111 | "
+         "https://www.facebook.com/groups/111111111111111/posts/7", "2"),
+        ("facebook.com/groups/222222222222222", "https://m.facebook.com/groups/222222222222222/", "1"),
+        ("telegra.ph/Daftar-Cepat-Gel13-04-01", "https://telegra.ph/Daftar-Cepat-Gel13-04-01", "1"),
+        ("telegra.ph/Harga-Joki-Prakerja-03-12", "https://telegra.ph/Harga-Joki-Prakerja-03-12", "1"),
+        ("wa.me/message/ABCDEF1234567", "https://wa.me/message/ABCDEF1234567", "1"),
+    ]
+
+
+def test_it_exports_where_a_short_link_leads_as_staff_recorded_it(client, staff):
+    with time_machine.travel(dt.datetime(2026, 3, 1, 2, 0, tzinfo=dt.UTC), tick=False):
+        target = _file("https://bit.ly/Yr7qW").target
+        client.force_login(staff)
+        response = client.post(reverse("admin:complaints_reportedtarget_change", args=[target.pk]), {
+            "leads_to": "https://prakerja-daftar.com/login", "check_note": "Opened 1 March: asks for OTP."})
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert (target.leads_to, target.checked_by) == ("https://prakerja-daftar.com/login", staff)
+
+    client.force_login(staff)  # the session started on 1 March has expired since
+    row = _rows(client.get(EXPORT))[1]
+
+    assert row[6:9] == ["https://prakerja-daftar.com/login", "Opened 1 March: asks for OTP.",
+                        "2026-03-01T09:00:00+07:00"]
+
+
+def test_it_exports_only_targets_new_since_the_previous_export(client, staff):
+    client.force_login(staff)
+    with time_machine.travel(dt.datetime(2026, 3, 1, 2, 0, tzinfo=dt.UTC), tick=False) as traveller:
+        _file("lama-prakerja.com")
+        assert len(_rows(client.get(EXPORT + "?new=1"))) == 2  # no export before: everything
+        traveller.shift(dt.timedelta(hours=1))
+        _file("baru-prakerja.com")
+        _file("lama-prakerja.com")  # reported again, but not new
+        traveller.shift(dt.timedelta(hours=1))
+        new = _rows(client.get(EXPORT + "?new=1"))
+        full = _rows(client.get(EXPORT))
+        assert [row[0] for row in new[1:]] == ["baru-prakerja.com"]
+        assert sorted(row[0] for row in full[1:]) == ["baru-prakerja.com", "lama-prakerja.com"]
+        assert _rows(client.get(EXPORT + "?new=1")) == [HEADER]  # nothing since the full export

@@ -58,7 +58,7 @@ def test_it_shows_each_target_once_in_the_admin_with_its_count(client, staff):
     ("prakerja-daftar.com", TargetKind.WEBSITE, "prakerja-daftar.com"),
     ("WWW.prakerja-daftar.com.:8080/a?b=c#d", TargetKind.WEBSITE, "prakerja-daftar.com"),
     ("prakerja-daftar.blogspot.com/2026/03/daftar.html", TargetKind.WEBSITE, "prakerja-daftar.blogspot.com"),
-    ("https://bit.ly/DaftarPrakerja", TargetKind.WEBSITE, "bit.ly/daftarprakerja"),
+    ("https://bit.ly/DaftarPrakerja", TargetKind.WEBSITE, "bit.ly/DaftarPrakerja"),
     ("https://sites.google.com/view/prakerja-gel13/home", TargetKind.WEBSITE, "sites.google.com/view/prakerja-gel13"),
     ("https://prakérja.com", TargetKind.WEBSITE, "xn--prakrja-eya.com"),
     ("081234567890", TargetKind.PHONE, "+6281234567890"),

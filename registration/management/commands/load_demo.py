@@ -18,6 +18,7 @@ from eligibility.lists.services import load_exclusion_list
 from eligibility.models import ExclusionList, ListCategory
 from eligibility.waves import close_wave
 from prakerja.lib.digest import keyed_digest
+from prakerja.lib.identity import canonical_email
 from prakerja.lib.timefmt import WIB, format_wib
 from registration.models import Applicant, Registration, Wave
 from registration.services import WaveError, open_wave
@@ -89,7 +90,8 @@ class Command(BaseCommand):
             wave = open_wave(wave=wave, by=staff)
             User = get_user_model()
             users = User.objects.bulk_create([
-                User(email=p["email"], email_verified_at=now - timedelta(days=20), password="!")  # no login
+                User(email=p["email"], email_canonical=canonical_email(p["email"]),
+                     email_verified_at=now - timedelta(days=20), password="!")  # no login
                 for p in people
             ])
             applicants = Applicant.objects.bulk_create([
