@@ -54,9 +54,9 @@ def test_the_command_closes_a_wave(wave, capsys):
 def test_beat_closes_a_wave_at_its_deadline_and_not_before(db):
     now = timezone.now()
     wave = Wave.objects.create(number=60, quota=10, opens_at=now, closes_at=now + dt.timedelta(hours=2))
-    from registration.services import open_wave
+    from eligibility.waves import publish_wave
 
-    open_wave(wave=wave, by=None)
+    publish_wave(wave=wave, by=None)
     register(new_person(), wave)
 
     with mock.patch.object(tasks.screen_wave, "delay_on_commit") as enqueue:
