@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models.functions import Coalesce, Least
@@ -25,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from eligibility.models.screening import ScreeningResult, ScreeningRun
 from eligibility.screening import sql
 from eligibility.screening.sql import ScreeningError
-from prakerja.lib.messages import TranslatableError, bilingual, render
+from prakerja.lib.messages import Statement, TranslatableError
 from registration.models import Registration, User, Wave, WaveChange
 from registration.services import _wib
 
@@ -93,20 +92,6 @@ def _lock(wave: Wave | int) -> Wave:
 def _count(value: int):
     """A count formatted in whichever language renders it (4.812.330 in Indonesian, 4,812,330 in English)."""
     return lazy(lambda: formats.number_format(value, force_grouping=True), str)()
-
-
-@dataclass(frozen=True)
-class Statement:
-    """What a staff action will do, with its figures: shown on the admin's confirmation page and by the commands."""
-
-    message: object
-    params: dict = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return render(self.message, self.params)
-
-    def bilingual(self) -> str:
-        return bilingual(self.message, self.params)
 
 
 def statement(action: str, wave: Wave) -> Statement:
