@@ -1,17 +1,25 @@
 """Admin for waves (registered here, not in registration/admin.py), their closing, screening and
 selection, and the screening runs.
 
-Status changes are admin actions that call eligibility/registration services, never free edits: the
-status, the seed and its commitment are read-only, and the seed itself is shown only once revealed.
+Status changes are admin actions that call eligibility.waves, never free edits, and each irreversible one asks
+for confirmation on a page stating what it will do with the figures. Once a wave is published its fields are
+read-only; an open wave's quota and deadline change on their own page, and every change is recorded (WaveChange).
+The seed itself is shown only once revealed.
 """
 from __future__ import annotations
 
+import datetime as dt
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminSplitDateTime
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Subquery
-from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,18 +30,16 @@ from eligibility.models.screening import ScreeningRun
 from eligibility.screening import services
 from prakerja.lib.admin import ReadOnlyAdminMixin
 from prakerja.lib.timefmt import format_wib
-from registration.models import Wave
-from registration.services import WaveError, check_no_overlap, open_wave
+from registration.models import Wave, WaveChange
 
-# Fields staff may still edit in a wave's lifecycle; from closing on, the wave is a record.
-EDITABLE_STATUSES = (Wave.Status.DRAFT, Wave.Status.OPEN)
+WaveError = waves.WaveError
 
 
 wib = format_wib
 
 
 class WaveForm(forms.ModelForm):
-    """Validates the window: it closes after it opens, and overlaps no other wave's window."""
+    """A draft's fields: the window starts in the future, closes after it opens, and overlaps no published wave."""
 
     class Meta:
         model = Wave
@@ -47,10 +53,46 @@ class WaveForm(forms.ModelForm):
                 self.add_error("closes_at", _("The deadline must be after the opening time."))
             else:
                 try:
-                    check_no_overlap(opens_at=opens_at, closes_at=closes_at, exclude_pk=self.instance.pk)
+                    waves.check_window(opens_at=opens_at, closes_at=closes_at)
+                    waves.check_no_overlap(opens_at=opens_at, closes_at=closes_at, exclude_pk=self.instance.pk)
                 except WaveError as exc:
                     raise forms.ValidationError(str(exc)) from None
         return cleaned
+
+
+class OpenWaveChangeForm(forms.Form):
+    """An open wave's quota and deadline (eligibility.waves.change_open_wave checks and records them)."""
+
+    quota = forms.IntegerField(label=gettext_lazy("quota"), min_value=1)
+    closes_at = forms.SplitDateTimeField(label=gettext_lazy("closes at (deadline)"), widget=AdminSplitDateTime)
+
+
+class WaveChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The recorded changes of a wave's quota and deadline: who, when, old and new value."""
+
+    model = WaveChange
+    fields = ["at_wib", "by", "field", "old_display", "new_display"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    @admin.display(description=gettext_lazy("changed at"))
+    def at_wib(self, change: WaveChange) -> str:
+        return wib(change.at)
+
+    @admin.display(description=gettext_lazy("old value"))
+    def old_display(self, change: WaveChange) -> str:
+        return _display_value(change, change.old_value)
+
+    @admin.display(description=gettext_lazy("new value"))
+    def new_display(self, change: WaveChange) -> str:
+        return _display_value(change, change.new_value)
+
+
+def _display_value(change: WaveChange, value: str) -> str:
+    if change.field == WaveChange.Field.CLOSES_AT:
+        return wib(dt.datetime.fromisoformat(value))
+    return value
 
 
 @admin.register(Wave)
@@ -61,6 +103,7 @@ class WaveAdmin(admin.ModelAdmin):
     search_fields = ["=number"]
     ordering = ["-number"]
     actions = ["open_waves", "close_waves", "retry_screening", "run_selection"]
+    inlines = [WaveChangeInline]
     change_form_template = "eligibility/wave_change_form.html"
     readonly_fields = ["status", "opened_at", "closed_at", "closed_by", "seed_commitment", "seed_display",
                        "seed_revealed_at", "selected_by", "report_link"]
@@ -77,9 +120,38 @@ class WaveAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(self.readonly_fields)
-        if obj is not None and obj.status not in EDITABLE_STATUSES:
+        if obj is not None and obj.status != Wave.Status.DRAFT:
+            # Published: number, seed and opening time are frozen; quota and deadline change on their own page.
             fields += ["number", "quota", "opens_at", "closes_at"]
         return fields
+
+    def get_urls(self):
+        return [
+            path("<path:object_id>/quota-and-deadline/", self.admin_site.admin_view(self.change_open_wave_view),
+                 name="registration_wave_quota_deadline"),
+        ] + super().get_urls()
+
+    def change_open_wave_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Change an open wave's quota or deadline: a recorded staff action (waves.change_open_wave)."""
+        wave = get_object_or_404(Wave, pk=object_id)
+        if not self.has_change_permission(request, wave):
+            raise PermissionDenied
+        initial = {"quota": wave.quota, "closes_at": timezone.localtime(wave.closes_at)}
+        form = OpenWaveChangeForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                changes = waves.change_open_wave(wave=wave, by=request.user, quota=form.cleaned_data["quota"],
+                                                 closes_at=form.cleaned_data["closes_at"])
+            except WaveError as exc:
+                form.add_error(None, str(exc))
+            else:
+                self.message_user(request, _("Wave %(number)s: %(count)s change(s) recorded.")
+                                  % {"number": wave.number, "count": len(changes)}, messages.SUCCESS)
+                return redirect("admin:registration_wave_change", wave.pk)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": wave,
+                   "title": _("Change the quota or deadline of wave %(number)s") % {"number": wave.number},
+                   "form": form, "is_open": wave.status == Wave.Status.OPEN}
+        return TemplateResponse(request, "eligibility/wave_quota_deadline.html", context)
 
     def get_queryset(self, request):
         latest = ScreeningRun.objects.filter(wave=OuterRef("pk")).order_by("-pk")
@@ -134,6 +206,8 @@ class WaveAdmin(admin.ModelAdmin):
         if wave is not None:
             run = ScreeningRun.objects.filter(wave=wave).order_by("-pk").first()
             extra_context.update({
+                "quota_deadline_url": reverse("admin:registration_wave_quota_deadline", args=[wave.pk])
+                if wave.status == Wave.Status.OPEN else None,
                 "screening_run": run,
                 "screening_progress": services.run_progress(run) if run else None,
                 "report_url": report_url(wave),
@@ -144,15 +218,25 @@ class WaveAdmin(admin.ModelAdmin):
     @staticmethod
     def _waiting(wave: Wave) -> dict:
         """For a closed wave: the earlier wave its screening waits for, and whether that wave's screening failed."""
-        earlier = services.unselected_earlier_wave(wave) if wave.status == Wave.Status.CLOSED else None
+        earlier = waves.unselected_earlier_wave(wave) if wave.status == Wave.Status.CLOSED else None
         failed = earlier is not None and ScreeningRun.objects.filter(wave__number=earlier).order_by("-pk").values_list(
             "status", flat=True).first() == ScreeningRun.Status.FAILED
         return {"waiting_for": earlier, "waiting_for_failed": failed}
 
-    # --- actions: each calls one service per wave ---
+    # --- actions: each states what it will do, asks for confirmation, then calls one service per wave ---
 
-    def _each(self, request, queryset, do, done_message: str) -> None:
-        for wave in queryset.order_by("number"):
+    def _confirmed(self, request, queryset, action: str, verb: str, title: str, do, done_message: str):
+        """Without `confirm=yes` in the POST: the confirmation page, stating per wave what `action` will do. With
+        it: `do(wave)` for each wave, its outcome or refusal as a message."""
+        chosen = list(queryset.order_by("number"))
+        if request.POST.get("confirm") != "yes":
+            context = {
+                **self.admin_site.each_context(request), "opts": self.model._meta, "title": title,
+                "statements": [(wave, waves.statement(verb, wave)) for wave in chosen],
+                "action": action, "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "eligibility/wave_confirm_action.html", context)
+        for wave in chosen:
             try:
                 outcome = do(wave)
             except (WaveError, services.ScreeningError) as exc:
@@ -160,31 +244,38 @@ class WaveAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, done_message % {"number": wave.number, "outcome": outcome},
                                   messages.SUCCESS)
+        return None
 
     @admin.action(description=gettext_lazy("Open (publish) wave"), permissions=["change"])
-    def open_waves(self, request: HttpRequest, queryset) -> None:
-        self._each(request, queryset, lambda wave: open_wave(wave=wave, by=request.user).get_status_display(),
-                   _("Wave %(number)s: %(outcome)s."))
+    def open_waves(self, request: HttpRequest, queryset):
+        return self._confirmed(
+            request, queryset, "open_waves", "publish", _("Publish waves"),
+            lambda wave: waves.publish_wave(wave=wave, by=request.user).get_status_display(),
+            _("Wave %(number)s: %(outcome)s."))
 
     @admin.action(description=gettext_lazy("Close wave"), permissions=["change"])
-    def close_waves(self, request: HttpRequest, queryset) -> None:
+    def close_waves(self, request: HttpRequest, queryset):
         def close(wave):
             if waves.close_wave(wave=wave, by=request.user):
                 return _("closed; screening queued")
             return _("was not open, nothing changed")
 
-        self._each(request, queryset, close, _("Wave %(number)s %(outcome)s."))
+        return self._confirmed(request, queryset, "close_waves", "close", _("Close waves"), close,
+                               _("Wave %(number)s %(outcome)s."))
 
     @admin.action(description=gettext_lazy("Retry screening"), permissions=["change"])
-    def retry_screening(self, request: HttpRequest, queryset) -> None:
-        self._each(request, queryset,
-                   lambda wave: services.start_screening(wave=wave, by=request.user, restart=True).pk,
-                   _("Wave %(number)s: screening run #%(outcome)s queued."))
+    def retry_screening(self, request: HttpRequest, queryset):
+        return self._confirmed(
+            request, queryset, "retry_screening", "retry", _("Screen waves again"),
+            lambda wave: services.start_screening(wave=wave, by=request.user, restart=True).pk,
+            _("Wave %(number)s: screening run #%(outcome)s queued."))
 
     @admin.action(description=gettext_lazy("Run selection"), permissions=["change"])
-    def run_selection(self, request: HttpRequest, queryset) -> None:
-        self._each(request, queryset, lambda wave: waves.select_awardees(wave=wave, by=request.user),
-                   _("Wave %(number)s: %(outcome)s selected; the seed is revealed."))
+    def run_selection(self, request: HttpRequest, queryset):
+        return self._confirmed(
+            request, queryset, "run_selection", "select", _("Run the selection"),
+            lambda wave: waves.select_awardees(wave=wave, by=request.user),
+            _("Wave %(number)s: %(outcome)s selected; the seed is revealed."))
 
 
 def report_url(wave: Wave) -> str | None:

@@ -133,6 +133,10 @@ class Applicant(models.Model):
 
 
 class WaveQuerySet(models.QuerySet):
+    def published(self) -> WaveQuerySet:
+        """Waves the public may see: every status but draft (a draft's dates may still change)."""
+        return self.exclude(status=Wave.Status.DRAFT)
+
     def accepting(self, now: dt.datetime | None = None) -> WaveQuerySet:
         """Waves that accept registrations at `now`: open, and opens_at <= now < closes_at."""
         now = now or timezone.now()
@@ -144,7 +148,7 @@ class WaveQuerySet(models.QuerySet):
         return (
             self.accepting(now).first()
             or self.filter(status=Wave.Status.OPEN, opens_at__gt=now).order_by("opens_at").first()
-            or self.exclude(status=Wave.Status.DRAFT).order_by("-number").first()
+            or self.published().order_by("-number").first()
         )
 
     def next_to_join(self, after: Wave, now: dt.datetime | None = None) -> Wave | None:
@@ -159,9 +163,22 @@ class WaveQuerySet(models.QuerySet):
 class Wave(models.Model):
     """A registration wave (gelombang) with a quota and a hard deadline.
 
-    Lifecycle: draft -> open -> closed -> screening -> screened -> selected. Status changes go through
-    services (admin actions), never a free edit of the field.
+    Lifecycle: draft -> open -> closed -> screening -> screened -> selected. Only eligibility.waves writes the
+    status (its table of moves); once published, number, seed and opening time are frozen (a database trigger),
+    and quota and deadline change only by a recorded staff action (WaveChange).
     """
+
+    class Phase(models.TextChoices):
+        """What a wave means to the public at a moment (Wave.phase)."""
+
+        DRAFT = "draft", _("Not published")
+        UPCOMING = "upcoming", _("Opens soon")
+        ACCEPTING = "accepting", _("Accepting registrations")
+        CLOSED_EARLY = "closed_early", _("Closed before its deadline")
+        CLOSED = "closed", _("Closed")
+        SCREENING = "screening", _("Being screened")
+        SCREENED = "screened", _("Screened")
+        SELECTED = "selected", _("Recipients selected")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -206,6 +223,20 @@ class Wave(models.Model):
     def __str__(self) -> str:
         return str(_("Wave %(number)s") % {"number": self.number})
 
+    def phase(self, now: dt.datetime | None = None) -> str:
+        """The wave's Phase at `now`: before screening, by its window and when it was closed; after, its status."""
+        now = now or timezone.now()
+        if self.status == self.Status.DRAFT:
+            return self.Phase.DRAFT
+        if self.status == self.Status.OPEN:
+            if now < self.opens_at:
+                return self.Phase.UPCOMING
+            return self.Phase.ACCEPTING if now < self.closes_at else self.Phase.CLOSED
+        if self.status == self.Status.CLOSED:
+            early = self.closed_at is not None and self.closed_at < self.closes_at
+            return self.Phase.CLOSED_EARLY if early else self.Phase.CLOSED
+        return self.Phase(self.status)
+
     def is_accepting(self, now: dt.datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.status == self.Status.OPEN and self.opens_at <= now < self.closes_at
@@ -217,6 +248,31 @@ class Wave(models.Model):
     @staticmethod
     def commitment_for(seed: str) -> str:
         return hashlib.sha256(seed.encode()).hexdigest()
+
+
+class WaveChange(models.Model):
+    """A recorded staff change of an open wave's quota or deadline (eligibility.waves.change_open_wave): who, when,
+    the old and the new value. Read-only everywhere; shown on the wave's admin page."""
+
+    class Field(models.TextChoices):
+        QUOTA = "quota", _("quota")
+        CLOSES_AT = "closes_at", _("closes at (deadline)")
+
+    wave = models.ForeignKey(Wave, on_delete=models.PROTECT, related_name="changes", verbose_name=_("wave"))
+    field = models.CharField(_("field"), max_length=16, choices=Field)
+    # As text: a quota ("600000") or a moment in ISO 8601 with its offset.
+    old_value = models.CharField(_("old value"), max_length=64)
+    new_value = models.CharField(_("new value"), max_length=64)
+    by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("changed by"))
+    at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("wave change")
+        verbose_name_plural = _("wave changes")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.wave} {self.field}: {self.old_value} -> {self.new_value}"
 
 
 class Registration(models.Model):

@@ -1,13 +1,13 @@
 """Workflows of the registration app: each is one transaction, with keyword-only arguments.
 
-Accounts (sign up, e-mail verification), the applicant's profile, joining a wave, and publishing a wave.
+Accounts (sign up, e-mail verification), the applicant's profile and joining a wave (a wave's lifecycle is
+eligibility.waves).
 The rules are in docs/DOMAIN.md; views call these and only word the outcome.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -16,7 +16,6 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
-from django.db.models.functions import Coalesce, Least
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -38,68 +37,6 @@ _VERIFY_SALT = "registration.verify-email"
 
 def _digest_or_none(value: str | None):
     return keyed_digest(value) if value else None
-
-
-# --- Waves (staff) ------------------------------------------------------------------------------------
-
-class WaveError(Exception):
-    """A refused change to a wave; str() is a message for staff in their language."""
-
-
-def check_no_overlap(*, opens_at, closes_at, exclude_pk: int | None = None) -> None:
-    """At most one wave accepts registrations at a time: open windows may not overlap (docs/DOMAIN.md).
-
-    Drafts accept nothing yet (they are checked when they are opened), and a wave closed before its deadline
-    accepted registrations only until it was closed.
-    """
-    window_end = Least("closes_at", Coalesce("closed_at", "closes_at"))
-    overlapping = (Wave.objects.exclude(status=Wave.Status.DRAFT).exclude(pk=exclude_pk)
-                   .alias(window_end=window_end).filter(opens_at__lt=closes_at, window_end__gt=opens_at))
-    wave = overlapping.order_by("number").first()
-    if wave is not None:
-        raise WaveError(
-            _("The registration window overlaps wave %(number)s (Jendela pendaftaran bertumpang tindih).")
-            % {"number": wave.number}
-        )
-
-
-def check_number_order(wave: Wave) -> None:
-    """Published waves run in number order: wave N+1's window comes after wave N's, and a wave can no longer be
-    published once a higher-numbered one is. The screening counts earlier waves' recipients as prior awardees
-    by wave number (docs/DOMAIN.md), so number order must be calendar order."""
-    published = Wave.objects.exclude(status=Wave.Status.DRAFT).exclude(pk=wave.pk)
-    later = published.filter(number__gt=wave.number).order_by("number").first()
-    if later is not None:
-        raise WaveError(_("Wave %(later)s is already published: waves are published in number order, so wave "
-                          "%(number)s can no longer be.") % {"later": later.number, "number": wave.number})
-    earlier = published.filter(number__lt=wave.number, opens_at__gte=wave.opens_at).order_by("-number").first()
-    if earlier is not None:
-        raise WaveError(_("Wave %(number)s must open after wave %(earlier)s, which opens on %(date)s: waves run "
-                          "in number order.") % {"number": wave.number, "earlier": earlier.number,
-                                                 "date": format_wib(earlier.opens_at)})
-
-
-def open_wave(*, wave: Wave, by: User | None) -> Wave:
-    """Publish a draft wave: it accepts registrations from opens_at until closes_at.
-
-    The lottery seed is drawn here, once, and only its SHA-256 commitment is ever shown until selection.
-    Idempotent: opening an open wave changes nothing (the seed is never redrawn).
-    """
-    with transaction.atomic():
-        # Lock every wave row: two waves opened at once must not both pass the overlap check.
-        list(Wave.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
-        wave = Wave.objects.get(pk=wave.pk)
-        if wave.status != Wave.Status.DRAFT:
-            return wave
-        check_no_overlap(opens_at=wave.opens_at, closes_at=wave.closes_at, exclude_pk=wave.pk)
-        check_number_order(wave)
-        seed = secrets.token_hex(32)
-        wave.seed = seed
-        wave.seed_commitment = Wave.commitment_for(seed)
-        wave.status = Wave.Status.OPEN
-        wave.opened_at = timezone.now()
-        wave.save(update_fields=["seed", "seed_commitment", "status", "opened_at"])
-    return wave
 
 
 # --- Accounts -----------------------------------------------------------------------------------------
@@ -324,7 +261,7 @@ def check_can_join(
     Shared by join_wave (inside its transaction, with facts read under lock) and the dashboard (which
     shows the reason beside the button).
     """
-    if wave.status == Wave.Status.DRAFT or (wave.status == Wave.Status.OPEN and now < wave.opens_at):
+    if wave.phase(now) in (Wave.Phase.DRAFT, Wave.Phase.UPCOMING):
         raise JoinRefused(
             JoinRefused.NOT_OPEN,
             _("Registration for wave %(number)s opens on %(opens)s.")

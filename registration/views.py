@@ -48,20 +48,9 @@ def _applicant_for(user: User) -> Applicant | None:
 
 # --- Public pages -------------------------------------------------------------------------------------
 
-def _phase(wave: Wave | None, now) -> str:
-    """What the applicant can do with `wave` now: "accepting", "upcoming" (published, not yet open) or "closed"."""
-    if wave is None:
-        return "none"
-    if wave.is_accepting(now):
-        return "accepting"
-    if wave.status == Wave.Status.OPEN and now < wave.opens_at:
-        return "upcoming"
-    return "closed"
-
-
 def _wave_context(wave: Wave | None) -> dict:
     now = timezone.now()
-    return {"wave": wave, "now": now, "phase": _phase(wave, now)}
+    return {"wave": wave, "now": now, "phase": wave.phase(now) if wave else "none"}
 
 
 def landing(request: HttpRequest) -> HttpResponse:
@@ -70,7 +59,7 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 def wave_detail(request: HttpRequest, number: int) -> HttpResponse:
     # Draft waves are not public yet: their dates may still change.
-    wave = get_object_or_404(Wave.objects.exclude(status=Wave.Status.DRAFT), number=number)
+    wave = get_object_or_404(Wave.objects.published(), number=number)
     return render(request, "registration/wave_detail.html", _wave_context(wave))
 
 
@@ -214,7 +203,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def join(request: HttpRequest, number: int) -> HttpResponse:
-    wave = get_object_or_404(Wave.objects.exclude(status=Wave.Status.DRAFT), number=number)  # drafts are not public
+    wave = get_object_or_404(Wave.objects.published(), number=number)  # drafts are not public
     applicant = _applicant_for(request.user)
     if applicant is None:
         messages.error(request, _("Complete your profile first: NIK, KK number, name, birth date, phone and the declaration."))

@@ -60,7 +60,7 @@ def _actor(request: HttpRequest) -> dict:
 @require_GET
 @staff_permission_required(services.PERM_VIEW)
 def index(request: HttpRequest) -> HttpResponse:
-    waves = Wave.objects.exclude(status=Wave.Status.DRAFT).order_by("-number")
+    waves = Wave.objects.published().order_by("-number")
     return render(request, "reports/index.html", {**admin.site.each_context(request), "waves": waves})
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from registration.models import Applicant, User, Wave
-from registration.services import open_wave
+from eligibility.waves import publish_wave
 
 PASSWORD = "sandi-Rahasia-2021"
 
@@ -74,7 +74,7 @@ def open_wave_12(db, staff) -> Wave:
     now = timezone.now()
     wave = Wave.objects.create(number=12, quota=600_000, opens_at=now - dt.timedelta(days=1),
                                closes_at=now + dt.timedelta(days=3))
-    return open_wave(wave=wave, by=staff)
+    return publish_wave(wave=wave, by=staff)
 
 
 @pytest.fixture

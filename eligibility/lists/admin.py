@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.utils.translation import gettext_lazy
 
+from eligibility.lists import pending_uploads
+from eligibility.lists.confirm import replacement_statement
 from eligibility.lists.forms import ExclusionListUploadForm, NikLookupForm
 from eligibility.lists.services import ListFileError, is_nik_on_list, max_upload_bytes, start_exclusion_load
 from eligibility.models.lists import ExclusionList, ListCategory
@@ -99,19 +101,20 @@ class ExclusionListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def upload_view(self, request: HttpRequest) -> HttpResponse:
         if not request.user.has_perm(UPLOAD_PERMISSION):
             raise PermissionDenied
+        if request.method == "POST" and "pending" in request.POST:
+            return self._confirmed_upload(request)
         form = ExclusionListUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                version = start_exclusion_load(
-                    category=form.cleaned_data["category"], upload=upload, file_name=upload.name, by=request.user
-                )
-            except ListFileError as exc:
-                form.add_error("file", str(exc))
-            else:
-                messages.success(request, _("The file is being loaded as %(version)s. Its progress shows below.")
-                                 % {"version": version})
-                return redirect("admin:eligibility_exclusionlist_change", version.pk)
+            # Replacing a list is irreversible for the screenings that follow: first a page stating what it
+            # replaces (confirm.replacement_statement); the file waits under var/ meanwhile.
+            upload, category = form.cleaned_data["file"], form.cleaned_data["category"]
+            pending = pending_uploads.keep(upload, category=category, file_name=upload.name, user=request.user)
+            context = {
+                **self.admin_site.each_context(request), "opts": self.model._meta,
+                "title": _("Load an exclusion list"), "pending": pending,
+                "statement": replacement_statement(category=category, file_name=upload.name, size=upload.size),
+            }
+            return TemplateResponse(request, "eligibility/lists/upload_confirm.html", context)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -120,6 +123,18 @@ class ExclusionListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "max_size": filesizeformat(max_upload_bytes()),
         }
         return TemplateResponse(request, "eligibility/lists/upload.html", context)
+
+    def _confirmed_upload(self, request: HttpRequest) -> HttpResponse:
+        """The confirmation of a kept upload: start its load, or say the confirmation is no longer valid."""
+        try:
+            with pending_uploads.take(request.POST["pending"], user=request.user) as (file, category, file_name):
+                version = start_exclusion_load(category=category, upload=file, file_name=file_name, by=request.user)
+        except (pending_uploads.Expired, ListFileError) as exc:
+            messages.error(request, str(exc))
+            return redirect("admin:eligibility_exclusionlist_upload")
+        messages.success(request, _("The file is being loaded as %(version)s. Its progress shows below.")
+                         % {"version": version})
+        return redirect("admin:eligibility_exclusionlist_change", version.pk)
 
     @method_decorator(sensitive_post_parameters("nik"))
     def lookup_view(self, request: HttpRequest) -> HttpResponse:

@@ -8,7 +8,7 @@ Screening state lives in the database (ScreeningRun, ScreeningPartition), never 
 result backend, so that any worker on any machine can do any partition, a partition whose worker
 vanished is re-queued by `requeue_stale_partitions`, and a redelivered task is harmless:
 
-1. `eligibility.waves.close_wave` flips open -> closed once (conditional UPDATE under the wave's row lock) and
+1. `eligibility.waves.close_wave` moves open -> closed once (its compare-and-set under the wave's row lock) and
    enqueues `screen_wave` on commit.
 2. `start_screening` snapshots the active list versions into a new ScreeningRun, creates the
    lists-phase partitions and enqueues one task per partition.
@@ -40,6 +40,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from eligibility import waves
 from eligibility.lists.tables import is_list_table
 from eligibility.models.lists import ExclusionList
 from eligibility.models.screening import (
@@ -55,21 +56,6 @@ logger = logging.getLogger(__name__)
 
 class WaitingForEarlierWave(ScreeningError):
     """A wave is screened only once every earlier wave's lottery has run: their recipients are prior awardees."""
-
-
-# Waves closed whose lottery has not run yet: their recipients are not known.
-_UNSELECTED = (Wave.Status.CLOSED, Wave.Status.SCREENING, Wave.Status.SCREENED)
-
-
-def unselected_earlier_wave(wave: Wave) -> int | None:
-    """The number of the first earlier wave that has closed but whose selection has not run, if any.
-
-    Earlier waves' selected registrations count against the KK and as prior awardees (docs/DOMAIN.md). Screening
-    a wave before an earlier wave's lottery would miss them: one person, or a third member of one KK, could be
-    selected in both waves.
-    """
-    return (Wave.objects.filter(number__lt=wave.number, status__in=_UNSELECTED)
-            .order_by("number").values_list("number", flat=True).first())
 
 
 def partition_count() -> int:
@@ -124,10 +110,10 @@ def start_screening(*, wave: Wave, by: User | None, restart: bool = False) -> Sc
         wave = Wave.objects.select_for_update().get(pk=wave.pk)
         if not restart and wave.status != Wave.Status.CLOSED:
             return ScreeningRun.objects.filter(wave=wave, status=ScreeningRun.Status.RUNNING).first()
-        if wave.status not in (Wave.Status.CLOSED, Wave.Status.SCREENING, Wave.Status.SCREENED):
+        if not waves.can_move(wave, to=Wave.Status.SCREENING):
             raise ScreeningError(_("Wave %(number)s cannot be screened while it is %(status)s."),
                                  number=wave.number, status=Wave.Status(wave.status).label)
-        earlier = unselected_earlier_wave(wave)
+        earlier = waves.unselected_earlier_wave(wave)
         if earlier is not None:
             raise WaitingForEarlierWave(
                 _("Wave %(number)s is screened once the selection of wave %(earlier)s has run: the recipients of "
@@ -157,7 +143,7 @@ def start_screening(*, wave: Wave, by: User | None, restart: bool = False) -> Sc
         partitions = ScreeningPartition.objects.bulk_create(
             ScreeningPartition(run=run, phase=Phase.LISTS, number=n, enqueued_at=now) for n in range(count)
         )
-        Wave.objects.filter(pk=wave.pk).update(status=Wave.Status.SCREENING)
+        waves.mark_screening(wave)
         for partition in partitions:
             screen_partition.delay_on_commit(partition.pk)
     return run
@@ -281,7 +267,7 @@ def _complete_run(run: ScreeningRun) -> None:
     ScreeningRun.objects.filter(pk=run.pk).update(
         status=ScreeningRun.Status.DONE, finished_at=timezone.now(), outcome_counts=totals
     )
-    Wave.objects.filter(pk=run.wave_id, status=Wave.Status.SCREENING).update(status=Wave.Status.SCREENED)
+    waves.mark_screened(run.wave_id)
     # Housekeeping after the commit, so that the run is seen done without waiting for it: the run's
     # hits go (the sweep removes them if this worker dies first), the results get fresh statistics,
     # and list tables replaced while the run used them are dropped (this run no longer holds them).
@@ -329,7 +315,7 @@ def fail_start(*, wave_id: int, error: str) -> None:
             registration_count=Registration.objects.filter(wave=wave).count(),
             replaces_results=ScreeningRun.objects.filter(wave=wave).exists(),
         )
-        Wave.objects.filter(pk=wave.pk).update(status=Wave.Status.SCREENING)
+        waves.mark_screening(wave)
 
 
 def fail_run(*, run_id: int, error: str) -> None:

@@ -54,6 +54,25 @@ def staff_account(email: str):
     return user
 
 
+def confirm(command: BaseCommand, statement, *, yes: bool) -> None:
+    """Before an irreversible step: print what will happen (`statement.bilingual()`), then go on with --yes, ask
+    on a terminal, and refuse (CommandError) without a terminal or on any answer but y/ya/yes."""
+    import sys
+
+    command.stdout.write(statement.bilingual())
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise command_error(_("Not confirmed: add --yes to confirm without a terminal. Nothing changed."))
+    answer = input(bilingual(_("Continue? [y/N] ")))
+    if answer.strip().lower() not in ("y", "ya", "yes"):
+        raise command_error(_("Not confirmed. Nothing changed."))
+
+
+def add_yes(parser) -> None:
+    parser.add_argument("--yes", action="store_true", help="confirm without asking (the statement is printed)")
+
+
 def require_postgresql(command: str) -> None:
     """The benchmarks measure PostgreSQL: refuse to run on anything else."""
     from django.db import connection

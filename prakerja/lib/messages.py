@@ -6,6 +6,7 @@ command in both languages, so it keeps its translatable template and parameters 
 from __future__ import annotations
 
 from contextlib import nullcontext
+from dataclasses import dataclass, field
 
 from django.utils import translation
 from django.utils.functional import Promise
@@ -35,6 +36,21 @@ class TranslatableError(Exception):
     def __init__(self, message, **params) -> None:
         super().__init__(message)
         self.message, self.params = message, params
+
+    def __str__(self) -> str:
+        return render(self.message, self.params)
+
+    def bilingual(self) -> str:
+        return bilingual(self.message, self.params)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """What a staff action will do, with its figures: shown on an admin confirmation page (str(), the active
+    language) and by a command before it asks (.bilingual())."""
+
+    message: object
+    params: dict = field(default_factory=dict)
 
     def __str__(self) -> str:
         return render(self.message, self.params)

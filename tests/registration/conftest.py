@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from registration.models import Applicant, Registration, User, Wave
-from registration.services import open_wave
+from eligibility.waves import publish_wave
 from tests.conftest import PASSWORD, make_applicant  # noqa: F401  (re-exported for the tests)
 
 
@@ -30,7 +30,7 @@ def make_wave(*, number: int, opens_at: dt.datetime, closes_at: dt.datetime, by:
     """A published (open) wave, or a past one written directly in `status` the way the eligibility services leave
     it (its seed drawn; not through open_wave, whose number-order rule it may precede in a test's fixtures)."""
     if status is None:
-        return open_wave(wave=Wave.objects.create(number=number, quota=quota, opens_at=opens_at,
+        return publish_wave(wave=Wave.objects.create(number=number, quota=quota, opens_at=opens_at,
                                                   closes_at=closes_at), by=by)
     seed = secrets.token_hex(32)
     return Wave.objects.create(number=number, quota=quota, opens_at=opens_at, closes_at=closes_at, status=status,

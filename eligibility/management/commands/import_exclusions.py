@@ -1,10 +1,14 @@
-"""`python manage.py import_exclusions CATEGORY FILE`: load a list file too large to upload."""
+"""`python manage.py import_exclusions CATEGORY FILE [--yes] [--bad-rows OUT.csv]`: load a list file too large to
+upload."""
 from __future__ import annotations
+
+import csv
 
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
+from eligibility.lists.confirm import replacement_statement
 from eligibility.lists.services import ListFileError, load_exclusion_list
 from eligibility.models.lists import ListCategory
 from prakerja.lib import cli
@@ -21,8 +25,11 @@ class Command(cli.Command):
         parser.add_argument("category", help="one of: " + ", ".join(ListCategory.values))
         parser.add_argument("file", help="path of the CSV file (UTF-8)")
         parser.add_argument("--by", metavar="EMAIL", help="the staff account to record as having loaded the list")
+        parser.add_argument("--bad-rows", metavar="FILE", help="write the bad rows (line, reason) to this CSV file")
+        cli.add_yes(parser)
 
-    def handle(self, *args, category: str, file: str, by: str | None = None, **options) -> None:
+    def handle(self, *args, category: str, file: str, by: str | None = None, bad_rows: str | None = None,
+               yes: bool = False, **options) -> None:
         if category not in ListCategory.values:
             raise cli.command_error(_("Unknown list category “%(category)s”: use one of %(choices)s."),
                                     category=category, choices=", ".join(ListCategory.values))
@@ -30,6 +37,8 @@ class Command(cli.Command):
         if not path.is_file():
             raise cli.command_error(_("File not found: %(path)s"), path=path)
         user = cli.staff_account(by) if by else None
+        cli.confirm(self, replacement_statement(category=category, file_name=path.name, size=path.stat().st_size),
+                    yes=yes)
         try:
             version = load_exclusion_list(category=category, path_or_file=path, file_name=path.name, by=user)
         except ListFileError as exc:
@@ -43,6 +52,18 @@ class Command(cli.Command):
             counts.append((_("rows loaded without their invalid KK"), version.kk_dropped_count))
         for label, count in counts:
             self.stdout.write(f"  {cli.bilingual(label) + ':':<40}{count:>12,}")
-        if version.bad_row_count or version.kk_dropped_count:
+        if bad_rows:
+            self._write_bad_rows(version, Path(bad_rows))
+        elif version.bad_row_count or version.kk_dropped_count:
             self.stdout.write("  " + cli.bilingual(
-                _("Line numbers and reasons: download them from the exclusion list's admin page.")))
+                _("Line numbers and reasons: download them from the exclusion list's admin page, or load again "
+                  "with --bad-rows FILE.")))
+
+    def _write_bad_rows(self, version, path: Path) -> None:
+        """Line numbers and reasons only (never the row itself: it may hold a NIK), as the admin's download."""
+        rows = version.bad_rows.order_by("line").values_list("line", "reason").iterator(chunk_size=5000)
+        with open(path, "w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(["line", "reason"])
+            writer.writerows(rows)
+        self.stdout.write("  " + cli.bilingual(_("Bad rows written to %(path)s."), {"path": path}))

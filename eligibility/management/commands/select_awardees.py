@@ -1,24 +1,28 @@
-"""`python manage.py select_awardees NUMBER [--by EMAIL]`: run the quota lottery of a screened wave."""
+"""`python manage.py select_awardees NUMBER [--yes] [--by EMAIL]`: run the quota lottery of a screened wave."""
 from django.utils.translation import gettext_lazy as _
 
 from eligibility.screening.sql import ScreeningError
-from eligibility.waves import select_awardees
+from eligibility import waves
 from prakerja.lib import cli
+from registration.models import Wave
 
 
 class Command(cli.Command):
     help = ("Rank the eligible registrations of a screened wave by SHA-256 of 'seed:NIK', select the first "
-            "`quota`, and reveal the seed. Selecting twice changes nothing.")
+            "`quota`, and reveal the seed. Selecting twice changes nothing. Asks first unless --yes.")
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("number", type=cli.wave_number, help="the wave number, e.g. 12")
         parser.add_argument("--by", metavar="EMAIL", help="the staff account recorded as having run the selection")
+        cli.add_yes(parser)
 
-    def handle(self, *args, number: int, by: str | None = None, **options) -> None:
+    def handle(self, *args, number: int, by: str | None = None, yes: bool = False, **options) -> None:
         wave = cli.get_wave(number)
         staff = cli.staff_account(by) if by else None
+        if wave.status == Wave.Status.SCREENED:
+            cli.confirm(self, waves.statement("select", wave), yes=yes)
         try:
-            selected = select_awardees(wave=wave, by=staff)
+            selected = waves.select_awardees(wave=wave, by=staff)
         except ScreeningError as exc:
             raise cli.refused(exc) from None
         wave.refresh_from_db()

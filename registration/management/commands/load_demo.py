@@ -16,12 +16,11 @@ from django.utils import timezone
 
 from eligibility.lists.services import load_exclusion_list
 from eligibility.models import ExclusionList, ListCategory
-from eligibility.waves import close_wave
+from eligibility.waves import WaveError, close_wave, publish_wave
 from prakerja.lib.digest import keyed_digest
 from prakerja.lib.identity import canonical_email
 from prakerja.lib.timefmt import WIB, format_wib
 from registration.models import Applicant, Registration, Wave
-from registration.services import WaveError, open_wave
 
 STAFF_EMAIL = "staf@prakerja.local"
 STAFF_PASSWORD = "prakerja-demo-2021"
@@ -69,7 +68,7 @@ class Command(BaseCommand):
                 closes_at=timezone.localtime(now + timedelta(days=3), WIB).replace(hour=12, minute=0, second=0, microsecond=0),
             )
             try:
-                wave = open_wave(wave=wave, by=staff)
+                wave = publish_wave(wave=wave, by=staff)
             except WaveError as exc:
                 wave.delete()  # no draft left behind: the next `make run` tries again
                 self.stderr.write(f"No open demo wave: {exc}")
@@ -87,7 +86,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             wave = Wave.objects.create(number=11, quota=50, opens_at=now - timedelta(days=21),
                                        closes_at=now - timedelta(days=14))
-            wave = open_wave(wave=wave, by=staff)
+            wave = publish_wave(wave=wave, by=staff)
             User = get_user_model()
             users = User.objects.bulk_create([
                 User(email=p["email"], email_canonical=canonical_email(p["email"]),

@@ -23,9 +23,11 @@ def _file(content: str | bytes, name: str = "asn-2021.csv") -> SimpleUploadedFil
 def test_it_starts_a_load_that_the_task_finishes(staff_client, staff, settings, tmp_path,
                                                   django_capture_on_commit_callbacks):
     settings.EXCLUSION_LIST_UPLOAD_DIR = tmp_path / "uploads"
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = staff_client.post(UPLOAD, {"category": ListCategory.ASN,
+    confirmation = staff_client.post(UPLOAD, {"category": ListCategory.ASN,
                                               "file": _file(f"nik\n{NIK_A}\n{NIK_B}\n12\n")})
+    assert not ExclusionList.objects.exists()  # nothing before the confirmation (tests/eligibility/test_confirmations.py)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = staff_client.post(UPLOAD, {"pending": confirmation.context["pending"]})
     version = ExclusionList.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:eligibility_exclusionlist_change", args=[version.pk])

@@ -75,7 +75,7 @@ def test_the_admin_offers_the_report_of_rows_loaded_without_their_kk(write_csv, 
 
 def test_the_command_counts_the_rows_loaded_without_their_kk(write_csv):
     out = StringIO()
-    call_command("import_exclusions", "prior_awardee", str(write_csv(FILE)), stdout=out)
+    call_command("import_exclusions", "prior_awardee", str(write_csv(FILE)), "--yes", stdout=out)
     text = out.getvalue()
     for label, value in [("rows loaded", 4), ("bad rows", 0), ("rows loaded without their invalid KK", 2)]:
         assert f"{label}:" in text and text.split(f"{label}:")[1].split()[0] == str(value)

@@ -64,7 +64,7 @@ def test_it_refuses_a_prior_awardee_file_with_valid_kks_but_no_valid_nik(write_c
 
 def test_the_command_says_why_and_changes_nothing(write_csv, in_force):
     with pytest.raises(CommandError, match="No row of the file has a valid NIK"):
-        call_command("import_exclusions", "asn", str(write_csv(EXCEL, name="asn-2022.csv")))
+        call_command("import_exclusions", "asn", str(write_csv(EXCEL, name="asn-2022.csv")), "--yes")
 
     _assert_failed_and_list_in_force_unchanged(ExclusionList.objects.get(file_name="asn-2022.csv"), in_force)
 

@@ -21,7 +21,7 @@ from eligibility.models.lists import ExclusionList
 from eligibility.models.screening import ScreeningPartition, ScreeningResult, ScreeningRun
 from prakerja.lib.digest import keyed_digest
 from registration.models import Applicant, Registration, User, Wave
-from registration.services import open_wave
+from eligibility.waves import publish_wave
 
 _serial = itertools.count(1)
 
@@ -78,7 +78,7 @@ def make_wave(*, number: int, quota: int = 600_000, days_ago: int = 10) -> Wave:
     now = timezone.now()
     wave = Wave.objects.create(number=number, quota=quota, opens_at=now - dt.timedelta(days=days_ago),
                                closes_at=now - dt.timedelta(days=days_ago - 3))
-    return open_wave(wave=wave, by=None)
+    return publish_wave(wave=wave, by=None)
 
 
 def register(applicant: Applicant, wave: Wave, *, at: dt.datetime | None = None) -> Registration:

@@ -23,7 +23,9 @@ def staff_client(client, staff):
 
 
 def action(client, name, *waves):
-    return client.post(reverse(CHANGELIST), {"action": name, "_selected_action": [w.pk for w in waves]}, follow=True)
+    """The action, confirmed (tests/eligibility/test_confirmations.py covers the confirmation page)."""
+    return client.post(reverse(CHANGELIST), {"action": name, "_selected_action": [w.pk for w in waves],
+                                             "confirm": "yes"}, follow=True)
 
 
 def levels(response) -> list[str]:

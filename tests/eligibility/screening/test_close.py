@@ -43,8 +43,8 @@ def test_it_does_not_close_a_draft_wave(db):
 
 def test_the_command_closes_a_wave(wave, capsys):
     with mock.patch.object(tasks.screen_wave, "delay_on_commit") as enqueue:
-        call_command("close_wave", str(wave.number))
-        call_command("close_wave", str(wave.number))
+        call_command("close_wave", str(wave.number), "--yes")
+        call_command("close_wave", str(wave.number), "--yes")
     assert enqueue.call_count == 1
     assert Wave.objects.get(pk=wave.pk).status == Wave.Status.CLOSED
     out = capsys.readouterr().out
@@ -54,9 +54,9 @@ def test_the_command_closes_a_wave(wave, capsys):
 def test_beat_closes_a_wave_at_its_deadline_and_not_before(db):
     now = timezone.now()
     wave = Wave.objects.create(number=60, quota=10, opens_at=now, closes_at=now + dt.timedelta(hours=2))
-    from registration.services import open_wave
+    from eligibility.waves import publish_wave
 
-    open_wave(wave=wave, by=None)
+    publish_wave(wave=wave, by=None)
     register(new_person(), wave)
 
     with mock.patch.object(tasks.screen_wave, "delay_on_commit") as enqueue:
@@ -83,7 +83,7 @@ def test_the_beat_schedule_names_tasks_that_exist(db, entry):
 
 def test_the_command_records_who_closed_the_wave(wave, staff, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks():
-        call_command("close_wave", str(wave.number), "--by", staff.email.upper())
+        call_command("close_wave", str(wave.number), "--by", staff.email.upper(), "--yes")
     closed = Wave.objects.get(pk=wave.pk)
     assert closed.status == Wave.Status.CLOSED and closed.closed_by == staff
 
@@ -92,7 +92,7 @@ def test_the_command_refuses_an_unknown_wave_or_account_and_changes_nothing(wave
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError, match="no wave 999"):
-        call_command("close_wave", "999")
+        call_command("close_wave", "999", "--yes")
     with pytest.raises(CommandError, match="tidak ada akun staf aktif dengan e-mail ini. / .*there is no active staff account"):
-        call_command("close_wave", str(wave.number), "--by", "nobody@example.com")
+        call_command("close_wave", str(wave.number), "--by", "nobody@example.com", "--yes")
     assert Wave.objects.get(pk=wave.pk).status == Wave.Status.OPEN

@@ -62,7 +62,7 @@ def test_selecting_twice_changes_nothing(screened):
     revealed = Wave.objects.get(pk=screened.pk).seed_revealed_at
 
     assert select_awardees(wave=screened, by=None) == 5
-    call_command("select_awardees", str(screened.number))
+    call_command("select_awardees", str(screened.number), "--yes")
 
     assert list(ScreeningResult.objects.filter(wave_id=screened.pk).order_by("pk").values_list("pk", "rank", "selected")) == before
     assert Wave.objects.get(pk=screened.pk).seed_revealed_at == revealed
@@ -74,7 +74,7 @@ def test_it_refuses_a_wave_not_yet_screened(wave):
 
 
 def test_the_command_selects_and_records_who_ran_it(screened, staff, capsys):
-    call_command("select_awardees", str(screened.number), "--by", staff.email.upper())
+    call_command("select_awardees", str(screened.number), "--by", staff.email.upper(), "--yes")
     assert ScreeningResult.objects.filter(wave_id=screened.pk, selected=True).count() == 5
     screened.refresh_from_db()
     assert screened.selected_by == staff
@@ -85,7 +85,7 @@ def test_the_command_selects_and_records_who_ran_it(screened, staff, capsys):
 
 def test_the_command_refuses_an_unknown_account_and_selects_nothing(screened):
     with pytest.raises(CommandError, match="tidak ada akun staf aktif .* / .*no active staff account"):
-        call_command("select_awardees", str(screened.number), "--by", "nobody@example.com")
+        call_command("select_awardees", str(screened.number), "--by", "nobody@example.com", "--yes")
     screened.refresh_from_db()
     assert screened.status == Wave.Status.SCREENED and screened.selected_by is None
     assert not ScreeningResult.objects.filter(wave_id=screened.pk, selected=True).exists()
@@ -93,7 +93,7 @@ def test_the_command_refuses_an_unknown_account_and_selects_nothing(screened):
 
 def test_the_command_says_in_both_languages_why_a_wave_cannot_be_selected(wave):
     with pytest.raises(CommandError) as refused:
-        call_command("select_awardees", str(wave.number))
+        call_command("select_awardees", str(wave.number), "--yes")
     indonesian, english = str(refused.value).split(" / ")
     assert indonesian == f"Gelombang {wave.number} harus diseleksi sebelum penetapan peserta (statusnya Dibuka)."
     assert english == f"Wave {wave.number} must be screened before the selection (it is Open)."
