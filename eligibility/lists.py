@@ -94,11 +94,11 @@ class ListFileError(TranslatableError, ValueError):
 
 def upload_dir() -> Path:
     """Where uploaded list files wait for their task: under var/, never under the web root."""
-    return Path(getattr(settings, "EXCLUSION_LIST_UPLOAD_DIR", settings.VAR_DIR / "lists"))
+    return Path(settings.EXCLUSION_LIST_UPLOAD_DIR)
 
 
 def max_upload_bytes() -> int:
-    return int(getattr(settings, "EXCLUSION_LIST_MAX_UPLOAD_MB", 512)) * 1024 * 1024
+    return settings.EXCLUSION_LIST_MAX_UPLOAD_MB * 1024 * 1024
 
 
 # --- The file ----------------------------------------------------------------------------------------
@@ -379,9 +379,9 @@ def _block_copy_rows(block: bytes, layout: ListLayout, hasher: _Hasher | None = 
 
 def _digest_processes(layout: ListLayout) -> int:
     """How many processes digest a file: one per CPU for a large file, none (this process) otherwise."""
-    configured = getattr(settings, "EXCLUSION_LIST_DIGEST_PROCESSES", None)
-    processes = min(4, os.cpu_count() or 1) if configured is None else int(configured)
-    min_bytes = int(getattr(settings, "EXCLUSION_LIST_PARALLEL_MIN_BYTES", 32 * 1024 * 1024))
+    configured = settings.EXCLUSION_LIST_DIGEST_PROCESSES
+    processes = min(4, os.cpu_count() or 1) if configured is None else configured
+    min_bytes = settings.EXCLUSION_LIST_PARALLEL_MIN_BYTES
     return processes if processes > 1 and layout.size >= min_bytes else 0
 
 
@@ -558,7 +558,7 @@ def start_exclusion_load(*, category: str, upload: BinaryIO, file_name: str, by:
 
 def stale_load_after() -> dt.timedelta:
     """A version `loading` this long after its task was enqueued, with no live load, is stuck."""
-    return dt.timedelta(seconds=int(getattr(settings, "EXCLUSION_LIST_STALE_AFTER", 600)))
+    return dt.timedelta(seconds=settings.EXCLUSION_LIST_STALE_AFTER)
 
 
 # Re-enqueues of one stuck load before the sweep gives up: a file that kills its worker every time

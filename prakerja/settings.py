@@ -13,8 +13,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Files the product writes (SQLite database, uploads, beat schedule, embedded broker). Importing settings creates
+# no folder: each is created where its files are written (prakerja.apps for the SQLite databases' folder).
 VAR_DIR = BASE_DIR / "var"
-VAR_DIR.mkdir(exist_ok=True)
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
@@ -162,7 +163,6 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise scans it at start-up; empty until collectstatic
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -182,6 +182,10 @@ EXCLUSION_LIST_MAX_UPLOAD_MB = env.int("EXCLUSION_LIST_MAX_UPLOAD_MB", default=5
 EXCLUSION_LIST_UPLOAD_DIR = Path(env.str("EXCLUSION_LIST_UPLOAD_DIR", default=str(VAR_DIR / "lists")))
 # A load still "loading" after this many seconds with no live worker holding it is re-queued or failed.
 EXCLUSION_LIST_STALE_AFTER = env.int("EXCLUSION_LIST_STALE_AFTER", default=600)
+# Processes that digest a large list file (default: one per CPU, at most 4); files smaller than
+# EXCLUSION_LIST_PARALLEL_MIN_BYTES are digested in the loading process.
+EXCLUSION_LIST_DIGEST_PROCESSES = env.int("EXCLUSION_LIST_DIGEST_PROCESSES", default=None)
+EXCLUSION_LIST_PARALLEL_MIN_BYTES = env.int("EXCLUSION_LIST_PARALLEL_MIN_BYTES", default=32 * 1024 * 1024)
 
 # Screening: partitions per phase (each one Celery task, shared by every worker on every machine), and
 # how long a claimed partition may go without finishing before the sweep re-queues it.
@@ -232,8 +236,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Kartu Prakerja <nore
 # Production: CELERY_BROKER_URL=redis://... . Run state lives in the database, so there is no result backend.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    _queue_dir = VAR_DIR / "celery" / "queue"
-    _queue_dir.mkdir(parents=True, exist_ok=True)
+    _queue_dir = VAR_DIR / "celery" / "queue"  # created by prakerja.celery, where the broker starts
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
