@@ -38,7 +38,7 @@ def production_problems(*, debug: bool, digest_key: str, database_engine: str, b
             "DATABASE_URL points at SQLite: production needs PostgreSQL (COPY loads, parallel screening).",
             id="prakerja.W001",
         ))
-    if broker_url.startswith(("filesystem://", "memory://")):
+    if broker_url.startswith(("filesystem://", "memory://", "sqla+")):
         problems.append(Warning(
             "CELERY_BROKER_URL is the embedded development broker: workers on other machines cannot share it.",
             hint="Use redis://host:6379/0.",

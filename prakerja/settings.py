@@ -1,7 +1,7 @@
 """Settings for the Kartu Prakerja registration system.
 
 Every value comes from the environment (see .env.example); the defaults make a fresh checkout run
-on SQLite and an embedded (filesystem) Celery broker with no server to install.
+on SQLite and an embedded Celery broker (SQLAlchemy on a SQLite file) with no server to install.
 """
 import os
 from datetime import timedelta
@@ -232,18 +232,15 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Kartu Prakerja <noreply@prakerja.go.id>")
 
-# Celery. The default broker is kombu's filesystem transport under var/: no server needed.
+# Celery. The default broker is kombu's SQLAlchemy transport on a SQLite file under var/: no server needed, and
+# each message is one row written in one transaction (the filesystem transport it replaces let a worker read a
+# half-written message file and die with JSONDecodeError after minutes of `make run`).
 # Production: CELERY_BROKER_URL=redis://... . Run state lives in the database, so there is no result backend.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    _queue_dir = VAR_DIR / "celery" / "queue"  # created by prakerja.celery, where the broker starts
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_queue_dir),
-        "data_folder_out": str(_queue_dir),
-        "processed_folder": str(VAR_DIR / "celery" / "processed"),
-        "control_folder": str(VAR_DIR / "celery" / "control"),
-        "store_processed": False,
-    }
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}")
+if CELERY_BROKER_URL.startswith("sqla+"):
+    # Passed to SQLAlchemy's create_engine: web, worker and beat write the one file, so a writer waits for the
+    # lock (up to 30 s) instead of failing with "database is locked".
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"connect_args": {"timeout": 30}}
 else:
     # Redelivery after a lost worker happens after this timeout; partition tasks stay well inside it.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}

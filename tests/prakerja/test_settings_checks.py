@@ -26,6 +26,7 @@ def test_it_flags_development_defaults_in_production():
         broker_url="filesystem://",
         cache_backend="django.core.cache.backends.locmem.LocMemCache",
     ) == {"prakerja.E001", "prakerja.W001", "prakerja.W002", "prakerja.W003"}
+    assert _ids(broker_url="sqla+sqlite:///var/celery-broker.sqlite3") == {"prakerja.W002"}
 
 
 def test_it_refuses_a_short_digest_key():
