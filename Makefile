@@ -9,12 +9,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install run test bench messages check clean
+.PHONY: help install run soak test bench messages check clean
 
 help:
 	@echo "make run    - install, migrate, load demo data, start web + worker + beat at http://127.0.0.1:8000"
 	@echo "make test   - run the whole test suite (SQLite + embedded broker unless DATABASE_URL/CELERY_BROKER_URL say otherwise)"
 	@echo "make bench  - benchmarks on PostgreSQL (BENCH_DATABASE_URL), not part of make test"
+	@echo "make soak   - make run's processes for SOAK_SECONDS (2 h) with a trickle of tasks: sent, run, lost"
 
 $(STAMP): requirements.txt constraints.txt
 	@if [ -z "$(PYTHON)" ]; then \
@@ -31,10 +32,29 @@ $(STAMP): requirements.txt constraints.txt
 
 install: $(STAMP)
 
+# Worker and beat log warnings only (CELERY_LOG_LEVEL=INFO for more): their periodic lines would bury the staff
+# login and links printed above. A worker or beat that dies is restarted (bin/keep-running), not the site stopped.
 run: install
+	@mkdir -p staticfiles
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
+	@echo "Site: http://127.0.0.1:8000/  Admin: http://127.0.0.1:8000/admin/  (Ctrl-C stops web, worker and beat)"
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+
+# The soak (issue: `make run` must not fall over): make run's processes on their own SQLite database and embedded
+# broker under var/soak/, for SOAK_SECONDS, with SOAK_PER_MINUTE tasks a minute; web on SOAK_PORT.
+SOAK_SECONDS ?= 7200
+SOAK_PER_MINUTE ?= 30
+SOAK_PORT ?= 8020
+SOAK_ENV = DATABASE_URL=sqlite:///$(CURDIR)/var/soak/db.sqlite3 \
+	CELERY_BROKER_URL=$${SOAK_BROKER_URL:-sqla+sqlite:///$(CURDIR)/var/soak/broker.sqlite3}
+
+soak: install
+	@mkdir -p staticfiles var/soak
+	$(SOAK_ENV) $(BIN)/python manage.py migrate --noinput
+	$(SOAK_ENV) $(BIN)/python manage.py load_demo
+	$(SOAK_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python manage.py soak --seconds $(SOAK_SECONDS) \
+		--per-minute $(SOAK_PER_MINUTE) --port $(SOAK_PORT)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

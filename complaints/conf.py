@@ -1,4 +1,5 @@
-"""The complaint form's limits, read from settings at call time (so tests can override them), with defaults.
+"""The complaint form's limits, read from settings at call time (so tests can override them); the defaults live
+in settings.py and a system check refuses values out of range.
 
 | setting | default | what it limits |
 |---|---|---|
@@ -18,33 +19,33 @@ from django.http import HttpRequest
 
 
 def max_upload_bytes() -> int:
-    return int(getattr(settings, "COMPLAINT_MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
+    return settings.COMPLAINT_MAX_UPLOAD_BYTES
 
 
 def max_evidence_files() -> int:
-    return int(getattr(settings, "COMPLAINT_MAX_EVIDENCE_FILES", 3))
+    return settings.COMPLAINT_MAX_EVIDENCE_FILES
 
 
 def max_image_pixels() -> int:
-    return int(getattr(settings, "COMPLAINT_MAX_IMAGE_PIXELS", 40_000_000))
+    return settings.COMPLAINT_MAX_IMAGE_PIXELS
 
 
 def min_fill_seconds() -> float:
-    return float(getattr(settings, "COMPLAINT_MIN_FILL_SECONDS", 3))
+    return settings.COMPLAINT_MIN_FILL_SECONDS
 
 
 def form_max_age() -> int:
-    return int(getattr(settings, "COMPLAINT_FORM_MAX_AGE", 24 * 60 * 60))
+    return settings.COMPLAINT_FORM_MAX_AGE
 
 
 def evidence_retention_days() -> int:
-    return int(getattr(settings, "COMPLAINT_EVIDENCE_RETENTION_DAYS", 365))
+    return settings.COMPLAINT_EVIDENCE_RETENTION_DAYS
 
 
 # django-ratelimit calls a callable rate with (group, request).
 def form_rate(group: str, request: HttpRequest) -> str:
-    return getattr(settings, "COMPLAINT_RATE_LIMIT", "5/h")
+    return settings.COMPLAINT_RATE_LIMIT
 
 
 def lookup_rate(group: str, request: HttpRequest) -> str:
-    return getattr(settings, "COMPLAINT_LOOKUP_RATE_LIMIT", "20/h")
+    return settings.COMPLAINT_LOOKUP_RATE_LIMIT

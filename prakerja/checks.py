@@ -1,5 +1,8 @@
-"""Cross-setting checks: production must not run on the development defaults."""
+"""System checks on settings: production must not run on the development defaults, the client address comes
+from one trusted source, and every value with a range is inside it (refused at start-up, never clamped)."""
 from __future__ import annotations
+
+import re
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
@@ -35,7 +38,7 @@ def production_problems(*, debug: bool, digest_key: str, database_engine: str, b
             "DATABASE_URL points at SQLite: production needs PostgreSQL (COPY loads, parallel screening).",
             id="prakerja.W001",
         ))
-    if broker_url.startswith(("filesystem://", "memory://")):
+    if broker_url.startswith(("filesystem://", "memory://", "sqla+")):
         problems.append(Warning(
             "CELERY_BROKER_URL is the embedded development broker: workers on other machines cannot share it.",
             hint="Use redis://host:6379/0.",
@@ -70,3 +73,57 @@ def client_ip_problems(*, meta_key: str) -> list:
                       hint="Have the proxy set X-Real-IP to the connecting address and use HTTP_X_REAL_IP.",
                       id="prakerja.E011")]
     return []
+
+
+# Settings with a range: (name, lowest, highest or None). Out of range is an error at start-up, never a
+# silent clamp: an operator who sets SCREENING_PARTITIONS=1000 learns it is not used.
+RANGES = [
+    ("SCREENING_PARTITIONS", 1, 256),  # each partition is one task and one row; 256 covers any worker farm
+    ("SCREENING_STALE_AFTER", 30, None),  # seconds; below a partition's run time every partition is re-queued
+    ("EXCLUSION_LIST_STALE_AFTER", 30, None),
+    ("EXCLUSION_LIST_MAX_UPLOAD_MB", 1, None),
+    ("EXCLUSION_LIST_DIGEST_PROCESSES", 0, 64),  # None (the default) means one per CPU, at most 4
+    ("EXCLUSION_LIST_PARALLEL_MIN_BYTES", 0, None),
+    ("JOKI_IP_MIN_ACCOUNTS", 2, None),  # a "cluster" of one account is every account
+    ("JOKI_DEVICE_MIN_ACCOUNTS", 2, None),
+    ("JOKI_WINDOW_MINUTES", 1, None),
+    ("JOKI_PHONE_MIN_NUMBERS", 2, None),
+    ("JOKI_PHONE_SPAN", 1, None),
+    ("REPORT_SYNC_MAX_REGISTRATIONS", 0, None),
+    ("COMPLAINT_MAX_UPLOAD_BYTES", 1, None),
+    ("COMPLAINT_MAX_EVIDENCE_FILES", 0, None),
+    ("COMPLAINT_MAX_IMAGE_PIXELS", 1, None),
+    ("COMPLAINT_MIN_FILL_SECONDS", 0, None),
+    ("COMPLAINT_FORM_MAX_AGE", 60, None),
+    ("COMPLAINT_EVIDENCE_RETENTION_DAYS", 1, None),
+    ("AXES_FAILURE_LIMIT", 1, None),
+    ("CONN_MAX_AGE", 0, None),
+]
+RATES = ["COMPLAINT_RATE_LIMIT", "COMPLAINT_LOOKUP_RATE_LIMIT"]
+_RATE = re.compile(r"^[1-9][0-9]*/[0-9]*[smhd]$")  # django-ratelimit's "count/period", e.g. 5/h or 100/15m
+
+
+@register()
+def settings_in_range(app_configs, **kwargs) -> list:
+    values = {name: getattr(settings, name) for name, _low, _high in RANGES if name != "CONN_MAX_AGE"}
+    values["CONN_MAX_AGE"] = settings.DATABASES["default"].get("CONN_MAX_AGE") or 0
+    return range_problems(values=values, rates={name: getattr(settings, name) for name in RATES})
+
+
+def range_problems(*, values: dict, rates: dict) -> list:
+    """Errors (prakerja.E020) for values outside RANGES (None is allowed where the default is None), and
+    (prakerja.E021) for rates django-ratelimit cannot read."""
+    problems = []
+    for name, low, high in RANGES:
+        value = values.get(name)
+        if value is None and name == "EXCLUSION_LIST_DIGEST_PROCESSES":
+            continue
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < low \
+                or (high is not None and value > high):
+            allowed = f"{low} to {high}" if high is not None else f"at least {low}"
+            problems.append(Error(f"{name}={value!r} is out of range: it must be {allowed}.", id="prakerja.E020"))
+    for name, rate in rates.items():
+        if not isinstance(rate, str) or not _RATE.match(rate):
+            problems.append(Error(f"{name}={rate!r} is not a rate like 5/h (count/period, period s, m, h or d).",
+                                  id="prakerja.E021"))
+    return problems

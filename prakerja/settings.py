@@ -1,7 +1,7 @@
 """Settings for the Kartu Prakerja registration system.
 
 Every value comes from the environment (see .env.example); the defaults make a fresh checkout run
-on SQLite and an embedded (filesystem) Celery broker with no server to install.
+on SQLite and an embedded Celery broker (SQLAlchemy on a SQLite file) with no server to install.
 """
 import os
 from datetime import timedelta
@@ -13,8 +13,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Files the product writes (SQLite database, uploads, beat schedule, embedded broker). Importing settings creates
+# no folder: each is created where its files are written (prakerja.apps for the SQLite databases' folder).
 VAR_DIR = BASE_DIR / "var"
-VAR_DIR.mkdir(exist_ok=True)
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
@@ -167,7 +168,6 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise scans it at start-up; empty until collectstatic
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -187,6 +187,10 @@ EXCLUSION_LIST_MAX_UPLOAD_MB = env.int("EXCLUSION_LIST_MAX_UPLOAD_MB", default=5
 EXCLUSION_LIST_UPLOAD_DIR = Path(env.str("EXCLUSION_LIST_UPLOAD_DIR", default=str(VAR_DIR / "lists")))
 # A load still "loading" after this many seconds with no live worker holding it is re-queued or failed.
 EXCLUSION_LIST_STALE_AFTER = env.int("EXCLUSION_LIST_STALE_AFTER", default=600)
+# Processes that digest a large list file (default: one per CPU, at most 4); files smaller than
+# EXCLUSION_LIST_PARALLEL_MIN_BYTES are digested in the loading process.
+EXCLUSION_LIST_DIGEST_PROCESSES = env.int("EXCLUSION_LIST_DIGEST_PROCESSES", default=None)
+EXCLUSION_LIST_PARALLEL_MIN_BYTES = env.int("EXCLUSION_LIST_PARALLEL_MIN_BYTES", default=32 * 1024 * 1024)
 
 # Screening: partitions per phase (each one Celery task, shared by every worker on every machine), and
 # how long a claimed partition may go without finishing before the sweep re-queues it.
@@ -233,19 +237,15 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Kartu Prakerja <noreply@prakerja.go.id>")
 
-# Celery. The default broker is kombu's filesystem transport under var/: no server needed.
+# Celery. The default broker is kombu's SQLAlchemy transport on a SQLite file under var/: no server needed, and
+# each message is one row written in one transaction (the filesystem transport it replaces let a worker read a
+# half-written message file and die with JSONDecodeError after minutes of `make run`).
 # Production: CELERY_BROKER_URL=redis://... . Run state lives in the database, so there is no result backend.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    _queue_dir = VAR_DIR / "celery" / "queue"
-    _queue_dir.mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_queue_dir),
-        "data_folder_out": str(_queue_dir),
-        "processed_folder": str(VAR_DIR / "celery" / "processed"),
-        "control_folder": str(VAR_DIR / "celery" / "control"),
-        "store_processed": False,
-    }
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}")
+if CELERY_BROKER_URL.startswith("sqla+"):
+    # Passed to SQLAlchemy's create_engine: web, worker and beat write the one file, so a writer waits for the
+    # lock (up to 30 s) instead of failing with "database is locked".
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"connect_args": {"timeout": 30}}
 else:
     # Redelivery after a lost worker happens after this timeout; partition tasks stay well inside it.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}

@@ -97,7 +97,7 @@ def latest_done_run(*, wave: Wave) -> tuple[ScreeningRun | None, str]:
 def sync_build_limit() -> int:
     """Waves up to this many registrations get their summary computed in the request that first needs
     it (about a second per 100,000 on PostgreSQL); bigger ones by the build_wave_summary task."""
-    return getattr(settings, "REPORT_SYNC_MAX_REGISTRATIONS", 200_000)
+    return settings.REPORT_SYNC_MAX_REGISTRATIONS
 
 
 def get_report_state(*, wave: Wave, build: bool | None = None) -> ReportState:
@@ -245,18 +245,18 @@ def _compute_summary(*, wave: Wave, run: ScreeningRun, selected_at: dt.datetime 
 # --- Joki signals -------------------------------------------------------------------------------------------
 
 def joki_settings() -> dict[str, int]:
-    """The thresholds, from settings (JOKI_*), with defaults no household reaches."""
+    """The thresholds, from settings (JOKI_*; their defaults are ones no household reaches)."""
     return {
         # Accounts created / registrations made from one IP address within the window. High, because many
         # unrelated people share one mobile-carrier (CGNAT) or campus address.
-        "ip_min": getattr(settings, "JOKI_IP_MIN_ACCOUNTS", 10),
+        "ip_min": settings.JOKI_IP_MIN_ACCOUNTS,
         # ... from one device (same IP and same browser): three is already more than a couple sharing a phone.
-        "device_min": getattr(settings, "JOKI_DEVICE_MIN_ACCOUNTS", 3),
-        "window_seconds": getattr(settings, "JOKI_WINDOW_MINUTES", 60) * 60,
+        "device_min": settings.JOKI_DEVICE_MIN_ACCOUNTS,
+        "window_seconds": settings.JOKI_WINDOW_MINUTES * 60,
         # At least this many phone numbers within a run of this many consecutive numbers (SIM cards bought
         # in bulk).
-        "phone_min": getattr(settings, "JOKI_PHONE_MIN_NUMBERS", 5),
-        "phone_span": getattr(settings, "JOKI_PHONE_SPAN", 20),
+        "phone_min": settings.JOKI_PHONE_MIN_NUMBERS,
+        "phone_span": settings.JOKI_PHONE_SPAN,
     }
 
 

@@ -85,9 +85,9 @@ def _block_copy_rows(block: bytes, layout: ListLayout, hasher: Hasher | None = N
 
 def _digest_processes(layout: ListLayout) -> int:
     """How many processes digest a file: one per CPU for a large file, none (this process) otherwise."""
-    configured = getattr(settings, "EXCLUSION_LIST_DIGEST_PROCESSES", None)
-    processes = min(4, os.cpu_count() or 1) if configured is None else int(configured)
-    min_bytes = int(getattr(settings, "EXCLUSION_LIST_PARALLEL_MIN_BYTES", 32 * 1024 * 1024))
+    configured = settings.EXCLUSION_LIST_DIGEST_PROCESSES
+    processes = min(4, os.cpu_count() or 1) if configured is None else configured
+    min_bytes = settings.EXCLUSION_LIST_PARALLEL_MIN_BYTES
     return processes if processes > 1 and layout.size >= min_bytes else 0
 
 

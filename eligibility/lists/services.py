@@ -38,11 +38,11 @@ logger = logging.getLogger(__name__)
 
 def upload_dir() -> Path:
     """Where uploaded list files wait for their task: under var/, never under the web root."""
-    return Path(getattr(settings, "EXCLUSION_LIST_UPLOAD_DIR", settings.VAR_DIR / "lists"))
+    return Path(settings.EXCLUSION_LIST_UPLOAD_DIR)
 
 
 def max_upload_bytes() -> int:
-    return int(getattr(settings, "EXCLUSION_LIST_MAX_UPLOAD_MB", 512)) * 1024 * 1024
+    return settings.EXCLUSION_LIST_MAX_UPLOAD_MB * 1024 * 1024
 
 
 class _ProgressWriter:
@@ -143,7 +143,7 @@ def start_exclusion_load(*, category: str, upload: BinaryIO, file_name: str, by:
 
 def stale_load_after() -> dt.timedelta:
     """A version `loading` this long after its task was enqueued, with no live load, is stuck."""
-    return dt.timedelta(seconds=int(getattr(settings, "EXCLUSION_LIST_STALE_AFTER", 600)))
+    return dt.timedelta(seconds=settings.EXCLUSION_LIST_STALE_AFTER)
 
 
 # Re-enqueues of one stuck load before the sweep gives up: a file that kills its worker every time

@@ -59,13 +59,14 @@ class WaitingForEarlierWave(ScreeningError):
 
 
 def partition_count() -> int:
-    """Partitions per phase (env SCREENING_PARTITIONS); results do not depend on it."""
-    return max(1, min(256, int(getattr(settings, "SCREENING_PARTITIONS", 8))))
+    """Partitions per phase (env SCREENING_PARTITIONS, 1-256: a system check refuses others); results do not
+    depend on it."""
+    return settings.SCREENING_PARTITIONS
 
 
 def stale_after() -> dt.timedelta:
     """A partition pending or claimed longer than this without finishing is re-queued by the sweep."""
-    return dt.timedelta(seconds=int(getattr(settings, "SCREENING_STALE_AFTER", 300)))
+    return dt.timedelta(seconds=settings.SCREENING_STALE_AFTER)
 
 
 def _snapshot_lists() -> list[dict]:

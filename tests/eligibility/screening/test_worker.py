@@ -1,5 +1,5 @@
 """A real Celery worker process (not eager mode) screens a closed wave end to end, on the configured
-broker (Redis when CELERY_BROKER_URL says so, else the filesystem broker) and the test database;
+broker (Redis when CELERY_BROKER_URL says so, else the embedded SQLAlchemy broker) and the test database;
 then a worker SIGKILLed mid-partition is swept, and a fresh worker finishes with the clean result."""
 from __future__ import annotations
 

@@ -6,4 +6,4 @@ from prakerja.settings import *  # noqa: F403
 
 CELERY_TASK_DEFAULT_QUEUE = os.environ["SCREENING_TEST_QUEUE"]
 SCREENING_PARTITIONS = int(os.environ.get("SCREENING_PARTITIONS", "3"))
-CELERY_WORKER_ENABLE_REMOTE_CONTROL = False  # no pidbox: the filesystem broker would write control/ files in the cwd
+CELERY_WORKER_ENABLE_REMOTE_CONTROL = False  # no pidbox: the test needs no remote control
