@@ -22,7 +22,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
 from complaints import services
-from complaints.models import Complaint, ComplaintNote, KominfoExport, ReportedTarget, TriageStatus
+from complaints.models import (
+    Complaint, ComplaintNote, KominfoExport, NikMisuseReport, ReportedTarget, Suspension, TriageStatus,
+)
 from prakerja.lib.admin import PersonalDataLookupsMixin, ReadOnlyAdminMixin
 from prakerja.lib.identity import mask
 from prakerja.lib.timefmt import format_wib, iso_wib
@@ -330,3 +332,154 @@ def _kominfo_csv_lines(targets: QuerySet[ReportedTarget]) -> Iterator[str]:
             yield writer.writerow([_csv_safe(address), _csv_safe(" | ".join(reported.get(pk, []))), _iso(first),
                                    _iso(last), count, status, _csv_safe(leads_to), _csv_safe(note), _iso(checked),
                                    _iso(forwarded)])
+
+
+# --- NIK misuse -------------------------------------------------------------------------------------------
+
+FULL_NIK_PERMISSION = "registration.view_full_nik"
+
+
+def _registration_state(registration) -> str:
+    """What a registration's dashboard says, in staff words: registered, eligible, ineligible, (not) selected."""
+    result = getattr(registration, "result", None)
+    if result is None:
+        return gettext("Registered (not screened yet)")
+    if result.status != result.Status.ELIGIBLE:
+        return gettext("Ineligible")
+    if result.selected is None:
+        return gettext("Eligible")
+    return gettext("Selected") if result.selected else gettext("Not selected")
+
+
+@admin.register(NikMisuseReport)
+class NikMisuseReportAdmin(PersonalDataLookupsMixin, admin.ModelAdmin):
+    """A report that a NIK was registered by someone else, shown beside the account holding that NIK.
+
+    The NIK is whole only for staff holding registration.view_full_nik and masked for everyone else, on the list
+    and on the change page; it is never a search field or filter (the query would put it in the URL). Staff
+    holding complaints.add_suspension suspend the holder's registrations with a required reason; staff holding
+    complaints.change_suspension lift it (complaints.services, recorded in Suspension).
+    """
+
+    list_display = ["__str__", "masked_reporter", "created_at", "file_count"]
+    list_select_related = ["reporter"]
+    personal_fields = frozenset({"nik", "reporter", "statement"})
+    personal_data_permission = FULL_NIK_PERMISSION
+    date_hierarchy = "created_at"
+    fields = ["masked_nik", "masked_reporter", "created_at", "language", "statement", "files_list"]
+    readonly_fields = fields
+    change_form_template = "admin/complaints/nikmisusereport/change_form.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[NikMisuseReport]:
+        return super().get_queryset(request).annotate(file_count=Count("files"))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # filed by applicants on their own form
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # a report is a record; staff act through the suspension buttons
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/suspend/", self.admin_site.admin_view(self.suspend_view),
+                 name="complaints_nikmisusereport_suspend"),
+            path("<int:pk>/lift/", self.admin_site.admin_view(self.lift_view),
+                 name="complaints_nikmisusereport_lift"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        report = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if report is not None:
+            holder = services.nik_holder(report=report)
+            extra_context.update({
+                # Whole for the permission's holders only; the fields above show it masked to everyone.
+                "full_nik": report.nik if request.user.has_perm(FULL_NIK_PERMISSION) else "",
+                "holder": holder,
+                "holder_email": _mask_email(holder.user.email) if holder else "",
+                "holder_registrations": [
+                    (registration.wave, _registration_state(registration))
+                    for registration in holder.registrations.select_related("wave", "result").order_by("wave__number")
+                ] if holder else [],
+                "active_suspension": holder.suspensions.active().first() if holder else None,
+                "suspensions": list(report.suspensions.select_related("suspended_by", "lifted_by")),
+                "may_suspend": request.user.has_perm("complaints.add_suspension"),
+                "may_lift": request.user.has_perm("complaints.change_suspension"),
+            })
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _redirect(self, pk: int) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:complaints_nikmisusereport_change", args=[pk]))
+
+    def suspend_view(self, request: HttpRequest, pk: int) -> HttpResponseRedirect:
+        """Suspend the holder's registrations pending review: the reason is required (services.suspend_registrations)."""
+        if request.method != "POST":
+            return self._redirect(pk)
+        if not request.user.has_perm("complaints.add_suspension"):
+            raise PermissionDenied
+        report = self.get_object(request, str(pk))
+        if report is None:
+            raise Http404
+        try:
+            services.suspend_registrations(report=report, by=request.user, reason=request.POST.get("reason", ""))
+            self.message_user(request, gettext("The registrations of the account holding this NIK are suspended "
+                                               "pending review."), messages.SUCCESS)
+        except services.ComplaintError as error:
+            self.message_user(request, str(error), messages.WARNING)
+        return self._redirect(pk)
+
+    def lift_view(self, request: HttpRequest, pk: int) -> HttpResponseRedirect:
+        """Lift the holder's active suspension: the reason is required (services.lift_suspension)."""
+        if request.method != "POST":
+            return self._redirect(pk)
+        if not request.user.has_perm("complaints.change_suspension"):
+            raise PermissionDenied
+        report = self.get_object(request, str(pk))
+        if report is None:
+            raise Http404
+        suspension = Suspension.objects.active().filter(pk=request.POST.get("suspension") or 0).first()
+        try:
+            if suspension is None:
+                raise services.ComplaintError(gettext("This suspension was already lifted."))
+            services.lift_suspension(suspension=suspension, by=request.user, reason=request.POST.get("reason", ""))
+            self.message_user(request, gettext("The suspension is lifted."), messages.SUCCESS)
+        except services.ComplaintError as error:
+            self.message_user(request, str(error), messages.WARNING)
+        return self._redirect(pk)
+
+    @admin.display(description=_("NIK reported as misused"))
+    def masked_nik(self, obj: NikMisuseReport) -> str:
+        return obj.masked_nik
+
+    @admin.display(description=_("reported by account"))
+    def masked_reporter(self, obj: NikMisuseReport) -> str:
+        return _mask_email(obj.reporter.email)
+
+    @admin.display(description=_("files"), ordering="file_count")
+    def file_count(self, obj: NikMisuseReport) -> int:
+        return obj.file_count
+
+    @admin.display(description=_("files"))
+    def files_list(self, obj: NikMisuseReport) -> str:
+        files = list(obj.files.all())
+        if not files:
+            return "—"
+        return format_html("<ul>{}</ul>", format_html_join(
+            "", '<li><a href="{}">{}</a> · {} · {} bytes</li>',
+            ((reverse("complaints:nik_misuse_evidence", args=[item.pk]), item, item.content_type, item.size)
+             for item in files),
+        ))
+
+
+@admin.register(Suspension)
+class SuspensionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Who suspended whose registrations, when and why, and who lifted it: written only by the services."""
+
+    list_display = ["__str__", "report", "suspended_by", "suspended_at", "lifted_by", "lifted_at"]
+    list_filter = ["suspended_at", "lifted_at"]
+    list_select_related = ["report", "suspended_by", "lifted_by"]
+    fields = ["report", "reason", "suspended_by", "suspended_at", "lift_reason", "lifted_by", "lifted_at"]

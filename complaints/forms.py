@@ -12,7 +12,9 @@ from complaints import conf
 from complaints.addresses import MAX_ADDRESS_LENGTH, AddressError, AddressTooLong, TargetKind, normalise_address
 from complaints.models import Complaint, clean_reference
 from complaints.uploads import CheckedUpload, inspect_upload
-from prakerja.lib.identity import IdentityError, normalize_phone
+from prakerja.lib.identity import IdentityError, normalize_phone, parse_nik
+from registration.forms import NIK_ERRORS
+from registration.models import Applicant
 
 FORM_TOKEN_SALT = "complaints.form-rendered-at"
 ACCEPT = "image/jpeg,image/png,image/webp,application/pdf"
@@ -39,6 +41,36 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, (list, tuple)):
             return [single(item, initial) for item in data if item]
         return [single(data, initial)] if data else []
+
+
+def evidence_help_text() -> str:
+    limit = conf.max_evidence_files()
+    return ngettext(
+        "Screenshots, photos or transfer receipts: JPEG, PNG, WebP or PDF, at most %(count)d file.",
+        "Screenshots, photos or transfer receipts: JPEG, PNG, WebP or PDF, at most %(count)d files.",
+        limit,
+    ) % {"count": limit}
+
+
+def check_evidence(files: list) -> list[CheckedUpload]:
+    """At most COMPLAINT_MAX_EVIDENCE_FILES files, each checked by content (complaints.uploads); every refusal
+    is reported, not just the first. Raises ValidationError."""
+    limit = conf.max_evidence_files()
+    if len(files) > limit:
+        raise ValidationError(
+            ngettext("Attach at most %(count)d evidence file.", "Attach at most %(count)d evidence files.", limit)
+            % {"count": limit},
+            code="too_many_files",
+        )
+    checked, errors = [], []
+    for upload in files:
+        try:
+            checked.append(CheckedUpload(upload, inspect_upload(upload)))
+        except ValidationError as error:
+            errors.append(error)
+    if errors:
+        raise ValidationError(errors)
+    return checked
 
 
 class ComplaintForm(forms.Form):
@@ -105,12 +137,7 @@ class ComplaintForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        limit = conf.max_evidence_files()
-        self.fields["evidence"].help_text = ngettext(
-            "Screenshots, photos or transfer receipts: JPEG, PNG, WebP or PDF, at most %(count)d file.",
-            "Screenshots, photos or transfer receipts: JPEG, PNG, WebP or PDF, at most %(count)d files.",
-            limit,
-        ) % {"count": limit}
+        self.fields["evidence"].help_text = evidence_help_text()
         self.is_bot = False
 
     def clean_address(self) -> str:
@@ -145,23 +172,7 @@ class ComplaintForm(forms.Form):
             raise ValidationError(_("Enter an Indonesian mobile number, e.g. 0812 3456 7890."), code="phone")
 
     def clean_evidence(self) -> list[CheckedUpload]:
-        files = self.cleaned_data["evidence"]
-        limit = conf.max_evidence_files()
-        if len(files) > limit:
-            raise ValidationError(
-                ngettext("Attach at most %(count)d evidence file.", "Attach at most %(count)d evidence files.", limit)
-                % {"count": limit},
-                code="too_many_files",
-            )
-        checked, errors = [], []
-        for upload in files:
-            try:
-                checked.append(CheckedUpload(upload, inspect_upload(upload)))
-            except ValidationError as error:
-                errors.append(error)
-        if errors:
-            raise ValidationError(errors)
-        return checked
+        return check_evidence(self.cleaned_data["evidence"])
 
     def clean_police_report(self) -> CheckedUpload | None:
         upload = self.cleaned_data["police_report"]
@@ -193,6 +204,48 @@ class ComplaintForm(forms.Form):
             return True
         age = time.time() - rendered_at
         return not conf.min_fill_seconds() <= age <= conf.form_max_age()
+
+
+class NikMisuseForm(forms.Form):
+    """A signed-in applicant's report that their NIK was registered by someone else's account.
+
+    Cleans `nik` to its 16 digits (prakerja.lib.identity.parse_nik; the profile's wording of each error) and
+    refuses the NIK of the reporter's own profile: that account is theirs.
+    """
+
+    nik = forms.CharField(
+        label=_("The NIK that someone else used"), max_length=32,
+        help_text=_("Your NIK, as on your KTP: 16 digits."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={"required": NIK_ERRORS["empty"]},
+    )
+    statement = forms.CharField(
+        label=_("What happened?"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("How you found out that your NIK was used, and whether you gave it to anyone (a joki, a site)."),
+        error_messages={"required": _("Describe what happened.")},
+    )
+    evidence = MultipleFileField(label=_("Evidence (optional)"), required=False)
+    declaration = forms.BooleanField(
+        label=_("I declare that this NIK is mine and that this report is true."),
+        error_messages={"required": _("Tick the box to declare that the NIK is yours.")},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["evidence"].help_text = evidence_help_text()
+
+    def clean_nik(self) -> str:
+        try:
+            number = parse_nik(self.cleaned_data["nik"]).number
+        except IdentityError as error:
+            raise ValidationError(NIK_ERRORS[error.code], code=error.code) from None
+        if Applicant.objects.filter(user=self.user, nik=number).exists():
+            raise ValidationError(_("This NIK is on your own profile: no other account holds it."), code="own_nik")
+        return number
+
+    def clean_evidence(self) -> list[CheckedUpload]:
+        return check_evidence(self.cleaned_data["evidence"])
 
 
 class StatusLookupForm(forms.Form):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from complaints.addresses import MAX_ADDRESS_LENGTH, TargetKind
+from prakerja.lib.identity import mask
 
 # Crockford's base32 without I, L, O and U: no two characters look alike, and none spells a word by accident.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -250,3 +251,123 @@ class Evidence(models.Model):
     @property
     def download_name(self) -> str:
         return f"{self.complaint.reference}-{self.kind}-{self.pk}{self.EXTENSIONS.get(self.content_type, '')}"
+
+
+class NikMisuseReport(models.Model):
+    """An applicant's report that their NIK was registered by someone else's account.
+
+    Filed only by a signed-in, verified account (the reporter), with the NIK in question (16 digits, valid per
+    prakerja.lib.identity.parse_nik), a statement and optional evidence. No web address and no ReportedTarget:
+    each report stands alone, never merged with another. The NIK is personal data (UU 27/2022): shown whole only
+    to staff holding registration.view_full_nik, masked everywhere else, never in a URL or a log line.
+    Staff act on it by suspending the registrations of the account that holds the NIK (Suspension).
+    """
+
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 related_name="nik_misuse_reports", verbose_name=_("reported by account"))
+    nik = models.CharField(_("NIK reported as misused"), max_length=16)
+    statement = models.TextField(_("statement"))
+    language = models.CharField(_("language"), max_length=8, default="id")
+    created_at = models.DateTimeField(_("filed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("NIK misuse report")
+        verbose_name_plural = _("NIK misuse reports")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(nik__regex=r"^[0-9]{16}$"), name="nik_misuse_nik_16_digits"),
+        ]
+        indexes = [models.Index(fields=["nik"], name="nik_misuse_nik_idx")]
+
+    def __str__(self) -> str:
+        # Masked: __str__ reaches admin breadcrumbs, log entries and messages.
+        return str(_("NIK misuse %(nik)s (#%(pk)s)") % {"nik": mask(self.nik), "pk": self.pk})
+
+    @property
+    def masked_nik(self) -> str:
+        return mask(self.nik)
+
+
+class NikMisuseEvidence(models.Model):
+    """A file attached to a NIK misuse report, checked by content (complaints.uploads) like complaint evidence.
+
+    Stored under MEDIA_ROOT with a random name; staff download it through complaints.views.misuse_evidence_download.
+    """
+
+    report = models.ForeignKey(NikMisuseReport, on_delete=models.CASCADE, related_name="files",
+                               verbose_name=_("NIK misuse report"))
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
+    content_type = models.CharField(_("content type"), max_length=32)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("file")
+        verbose_name_plural = _("files")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(content_type__in=list(Evidence.EXTENSIONS)),
+                name="nik_misuse_evidence_allowed_content_type",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{_('File')} #{self.pk}"
+
+    @property
+    def download_name(self) -> str:
+        return f"nik-misuse-{self.report_id}-{self.pk}{Evidence.EXTENSIONS.get(self.content_type, '')}"
+
+
+class SuspensionQuerySet(models.QuerySet):
+    def active(self) -> SuspensionQuerySet:
+        return self.filter(lifted_at__isnull=True)
+
+
+class Suspension(models.Model):
+    """The registrations of one account held pending review after a NIK misuse report (docs/DOMAIN.md, "NIK misuse").
+
+    While active (lifted_at is null) none of the account's registrations is selected by the lottery
+    (eligibility.screening.sql.rank_eligible) and its dashboard says they are under review. Written only by
+    complaints.services.suspend_registrations and lift_suspension: a row is the record of who suspended, when
+    and why, and of who lifted it, when and why; rows are never deleted.
+    """
+
+    applicant = models.ForeignKey("registration.Applicant", on_delete=models.PROTECT, related_name="suspensions",
+                                  verbose_name=_("account holding the NIK"))
+    report = models.ForeignKey(NikMisuseReport, on_delete=models.PROTECT, related_name="suspensions",
+                               verbose_name=_("NIK misuse report"))
+    reason = models.TextField(_("reason for suspending"))
+    suspended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("suspended by"))
+    suspended_at = models.DateTimeField(_("suspended at"), default=timezone.now)
+    lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("lifted by"))
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lift_reason = models.TextField(_("reason for lifting"), blank=True)
+
+    objects = SuspensionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("suspension")
+        verbose_name_plural = _("suspensions")
+        ordering = ["-suspended_at", "-id"]
+        constraints = [
+            # Closes the race of two staff members suspending one account at once: one active row per account.
+            models.UniqueConstraint(fields=["applicant"], condition=models.Q(lifted_at__isnull=True),
+                                    name="suspension_one_active_per_applicant"),
+            models.CheckConstraint(condition=~models.Q(reason=""), name="suspension_reason_required"),
+            models.CheckConstraint(
+                condition=(models.Q(lifted_at__isnull=True, lifted_by__isnull=True, lift_reason="")
+                           | (models.Q(lifted_at__isnull=False, lifted_by__isnull=False) & ~models.Q(lift_reason=""))),
+                name="suspension_lift_recorded_whole",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Suspension #%(pk)s") % {"pk": self.pk})
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None

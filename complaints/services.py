@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 from complaints import conf
 from complaints.addresses import AddressTooLong, normalise_address
 from complaints.models import (
-    Complaint, ComplaintNote, Evidence, KominfoExport, ReportedTarget, TriageStatus, new_reference,
+    Complaint, ComplaintNote, Evidence, KominfoExport, NikMisuseEvidence, NikMisuseReport, ReportedTarget, Suspension,
+    TriageStatus, new_reference,
 )
 from complaints.uploads import CheckedUpload
-from registration.models import User
+from registration.models import Applicant, User
 
 logger = logging.getLogger(__name__)
 
@@ -114,18 +115,98 @@ def file_complaint(
             if police_report is not None:
                 files.append((Evidence.Kind.POLICE_REPORT, police_report))
             for file_kind, item in files:
-                stored = Evidence(complaint=complaint, kind=file_kind, content_type=item.content_type,
-                                  size=item.upload.size, original_name=(item.upload.name or "")[:255], uploaded_at=now)
-                item.upload.seek(0)
-                stored.file.save("upload", item.upload, save=False)
-                written.append(stored)
-                stored.save()
+                _store_file(Evidence(complaint=complaint, kind=file_kind, original_name=(item.upload.name or "")[:255]),
+                            item, now=now, written=written)
             send_receipt.delay_on_commit(complaint_id=complaint.pk, language=language)
     except BaseException:
         for stored in written:
             stored.file.delete(save=False)
         raise
     return complaint
+
+
+def _store_file(stored: Evidence | NikMisuseEvidence, item: CheckedUpload, *, now, written: list) -> None:
+    """Write a checked upload under a random name and save its row; `written` collects it for clean-up."""
+    stored.content_type, stored.size, stored.uploaded_at = item.content_type, item.upload.size, now
+    item.upload.seek(0)
+    stored.file.save("upload", item.upload, save=False)
+    written.append(stored)
+    stored.save()
+
+
+def file_nik_misuse_report(
+    *,
+    reporter: User,
+    nik: str,
+    statement: str,
+    evidence: Sequence[CheckedUpload] = (),
+    language: str = "id",
+) -> NikMisuseReport:
+    """Store a NIK misuse report (docs/DOMAIN.md, "NIK misuse") with its files, linked to `reporter`'s account.
+
+    `nik` is the 16 digits the form validated. Never merged with another report: no ReportedTarget. The files
+    are written with random names and removed again if the transaction fails.
+    """
+    now = timezone.now()
+    written: list[NikMisuseEvidence] = []
+    try:
+        with transaction.atomic():
+            report = NikMisuseReport.objects.create(reporter=reporter, nik=nik, statement=statement,
+                                                    language=language, created_at=now)
+            for item in evidence:
+                _store_file(NikMisuseEvidence(report=report), item, now=now, written=written)
+    except BaseException:
+        for stored in written:
+            stored.file.delete(save=False)
+        raise
+    # Ids only: the NIK never reaches a log line.
+    logger.info("NIK misuse report %s filed by user %s", report.pk, reporter.pk)
+    return report
+
+
+def nik_holder(*, report: NikMisuseReport) -> Applicant | None:
+    """The account whose profile holds the reported NIK (one at most: Applicant.nik is unique), else None."""
+    return Applicant.objects.select_related("user").filter(nik=report.nik).first()
+
+
+def suspend_registrations(*, report: NikMisuseReport, by: User, reason: str) -> Suspension:
+    """Hold every registration of the account holding the reported NIK pending review, recording who, when, why.
+
+    Raises ComplaintError when the reason is empty, no account holds the NIK, the holder is the reporter, or the
+    holder is already suspended (the partial unique constraint suspension_one_active_per_applicant closes the
+    race of two staff members suspending at once).
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ComplaintError(_("Give the reason for the suspension."))
+    holder = nik_holder(report=report)
+    if holder is None:
+        raise ComplaintError(_("No account holds this NIK: there is nothing to suspend."))
+    if holder.user_id == report.reporter_id:
+        raise ComplaintError(_("The account holding this NIK is the reporter's own account."))
+    try:
+        with transaction.atomic():
+            suspension = Suspension.objects.create(applicant=holder, report=report, reason=reason, suspended_by=by)
+    except IntegrityError:
+        raise ComplaintError(_("This account's registrations are already suspended.")) from None
+    logger.info("registrations of user %s suspended by user %s (NIK misuse report %s)",
+                holder.user_id, by.pk, report.pk)
+    return suspension
+
+
+def lift_suspension(*, suspension: Suspension, by: User, reason: str) -> Suspension:
+    """End a suspension, recording who, when and why. Raises ComplaintError for an empty reason or a suspension
+    already lifted (a conditional UPDATE: two staff members lifting at once record one lift)."""
+    reason = reason.strip()
+    if not reason:
+        raise ComplaintError(_("Give the reason for lifting the suspension."))
+    with transaction.atomic():
+        lifted = Suspension.objects.active().filter(pk=suspension.pk).update(
+            lifted_at=timezone.now(), lifted_by=by, lift_reason=reason)
+    if not lifted:
+        raise ComplaintError(_("This suspension was already lifted."))
+    suspension.refresh_from_db()
+    return suspension
 
 
 def change_status(*, complaint: Complaint, to: str, by: User, note: str = "") -> Complaint:

@@ -13,7 +13,7 @@ from registration.models import Applicant, User
 
 NIK_TAKEN = _(
     "This NIK is already used by another account. One NIK may have only one account. If you did not "
-    "create that account, report it through the complaint form."
+    "create that account, report the misuse of your NIK (link below)."
 )
 PHONE_TAKEN = _("This phone number is already used by another account. Enter your own mobile number.")
 CONFLICT_RETRY = _("Your profile could not be saved because it changed at the same moment. Please try again.")
@@ -120,6 +120,11 @@ class ProfileForm(forms.Form):
         label=_("I declare that I am not in formal education (not a school pupil or university student)."),
         error_messages={"required": DECLARATION_REQUIRED},
     )
+
+    @property
+    def nik_taken(self) -> bool:
+        """True when the NIK was refused as another account's: the page then links to the NIK misuse report."""
+        return str(NIK_TAKEN) in self.errors.get("nik", [])
 
     def __init__(self, *args, user: User, locked: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from complaints.models import Suspension
 from prakerja.lib.http import client_ip
 from prakerja.lib.identity import canonical_email
 from registration import services
@@ -236,6 +238,9 @@ def _row(registration: Registration, joinable: list[Wave]) -> RegistrationRow:
     result = getattr(registration, "result", None)  # reverse one-to-one: absent until screening
     # Wave.objects.next_to_join(after=wave), read from the waves already loaded: no query per row.
     next_wave = next((w for w in joinable if w.number > registration.wave.number), None)
+    if getattr(registration, "suspended", False) and not (result and result.selected):
+        # Held after a NIK misuse report (complaints.Suspension): the lottery skips it until the hold is lifted.
+        return RegistrationRow(registration, "under_review", [])
     if result is None:
         return RegistrationRow(registration, "registered", [])
     if result.status == result.Status.INELIGIBLE:
@@ -257,7 +262,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     applicant = _applicant_for(user)
     registrations = list(
-        Registration.objects.filter(applicant__user=user).select_related("wave", "result").order_by("-wave__number")
+        Registration.objects.filter(applicant__user=user).select_related("wave", "result")
+        .annotate(suspended=Exists(Suspension.objects.active().filter(applicant=OuterRef("applicant"))))
+        .order_by("-wave__number")
     ) if applicant is not None else []
     # Open waves not yet past their deadline: the one accepting now and those opening later.
     joinable = list(Wave.objects.filter(status=Wave.Status.OPEN, closes_at__gt=now).order_by("number"))

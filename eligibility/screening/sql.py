@@ -13,6 +13,7 @@ from collections import Counter
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
+from complaints.models import Suspension
 from eligibility.lists.tables import is_list_table
 from eligibility.models.lists import ListCategory
 from eligibility.models.screening import ScreeningHit, ScreeningPartition, ScreeningResult, ScreeningRun
@@ -259,8 +260,11 @@ def rank_eligible(wave: Wave) -> None:
     `wave` gets its rank by SHA-256 of "{seed}:{nik}" (ascending hex, ties by registration id) and
     `selected = rank <= quota`; every other registration loses any rank. The hash is computed by the
     database (PostgreSQL's sha256(); on SQLite the SHA256() function Django registers on each connection).
+    A registration whose account is suspended after a NIK misuse report (an active complaints.Suspension,
+    docs/DOMAIN.md "NIK misuse") is left out of the pool: no rank, not selected.
     """
     result = ScreeningResult._meta.db_table
+    suspension = Suspension._meta.db_table
     if is_postgres():
         # sha256(bytea) orders bytewise, which is the order of its hex form.
         ticket = "sha256(convert_to(%(seed)s || ':' || a.nik, 'UTF8'))"
@@ -273,11 +277,16 @@ def rank_eligible(wave: Wave) -> None:
             f" FROM (SELECT s.registration_id, ROW_NUMBER() OVER (ORDER BY {ticket}, s.registration_id) AS n"
             f"  FROM {result} s JOIN {Registration._meta.db_table} r ON r.id = s.registration_id"
             f"  JOIN {Applicant._meta.db_table} a ON a.user_id = r.applicant_id"
-            f"  WHERE s.wave_id = %(wave)s AND s.status = %(eligible)s) ranked"
+            f"  WHERE s.wave_id = %(wave)s AND s.status = %(eligible)s"
+            f"  AND NOT EXISTS (SELECT 1 FROM {suspension} h WHERE h.applicant_id = r.applicant_id"
+            f"   AND h.lifted_at IS NULL)) ranked"
             f" WHERE {result}.registration_id = ranked.registration_id",
             params,
         )
+        # Everything the ranking above did not reach: the ineligible and the suspended.
         cursor.execute(
-            f"UPDATE {result} SET rank = NULL, selected = FALSE WHERE wave_id = %(wave)s AND status <> %(eligible)s",
+            f"UPDATE {result} SET rank = NULL, selected = FALSE WHERE wave_id = %(wave)s AND (status <> %(eligible)s"
+            f" OR registration_id IN (SELECT r.id FROM {Registration._meta.db_table} r JOIN {suspension} h"
+            f"  ON h.applicant_id = r.applicant_id WHERE r.wave_id = %(wave)s AND h.lifted_at IS NULL))",
             params,
         )
