@@ -7,7 +7,6 @@ with the number of reports, and export the fake sites for Kominfo as a streamed 
 """
 from __future__ import annotations
 
-import csv
 import logging
 from collections.abc import Iterator
 
@@ -24,14 +23,10 @@ from django.utils.translation import gettext, gettext_lazy as _, ngettext
 from complaints import services
 from complaints.models import Complaint, ComplaintNote, ReportedTarget, TriageStatus
 from prakerja.lib.admin import PersonalDataLookupsMixin
-from prakerja.lib.identity import mask
+from prakerja.lib import csvfile
+from prakerja.lib.privacy import mask_email, mask_phone
 
 logger = logging.getLogger(__name__)
-
-
-def _mask_email(email: str) -> str:
-    local, _at, domain = email.partition("@")
-    return f"{local[:1]}***@{domain}" if domain else "***"
 
 
 class NoteInline(admin.TabularInline):
@@ -198,15 +193,15 @@ class ComplaintAdmin(PersonalDataLookupsMixin, admin.ModelAdmin):
 
     @admin.display(description=_("reporter's e-mail"))
     def masked_reporter_email(self, obj: Complaint) -> str:
-        return _mask_email(obj.reporter_email)
+        return mask_email(obj.reporter_email)
 
     @admin.display(description=_("filed by account"))
     def masked_filed_by(self, obj: Complaint) -> str:
-        return _mask_email(obj.filed_by.email) if obj.filed_by_id else "—"
+        return mask_email(obj.filed_by.email) if obj.filed_by_id else "—"
 
     @admin.display(description=_("reporter's phone"))
     def masked_reporter_phone(self, obj: Complaint) -> str:
-        return mask(obj.reporter_phone) or "—"
+        return mask_phone(obj.reporter_phone) or "—"
 
     @admin.display(description=_("who changed the status when"))
     def status_history(self, obj: Complaint) -> str:
@@ -270,20 +265,8 @@ class ReportedTargetAdmin(admin.ModelAdmin):
         return response
 
 
-class _Echo:
-    """A file-like object whose write() returns the line: csv.writer formats, the generator yields."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 KOMINFO_COLUMNS = ["address", "first_reported_at", "last_reported_at", "report_count", "status",
                    "forwarded_to_kominfo_at"]
-
-
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def _iso(moment) -> str:
@@ -291,10 +274,10 @@ def _iso(moment) -> str:
 
 
 def _kominfo_csv_lines() -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(KOMINFO_COLUMNS)
+    # Formulas in addresses are neutralised by the one file writer (prakerja.lib.csvfile).
     rows = ReportedTarget.objects.fake_sites().values_list(
         "address", "first_reported_at", "last_reported_at", "report_count", "status", "kominfo_forwarded_at",
     )
-    for address, first, last, count, status, forwarded in rows.iterator(chunk_size=2000):
-        yield writer.writerow([_csv_safe(address), _iso(first), _iso(last), count, status, _iso(forwarded)])
+    yield from csvfile.csv_lines([csvfile.Column(key, key) for key in KOMINFO_COLUMNS], (
+        [address, _iso(first), _iso(last), count, status, _iso(forwarded)]
+        for address, first, last, count, status, forwarded in rows.iterator(chunk_size=2000)))

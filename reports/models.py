@@ -48,7 +48,7 @@ class WaveSummary(models.Model):
         permissions = [
             ("view_wave_report", _("Can open screening reports")),
             ("download_wave_report", _("Can download screening reports (CSV)")),
-            ("view_full_nik", _("Can see NIK, KK, full name and phone unmasked in reports")),
+            # Whole personal data is registration.view_full_nik, the one permission (prakerja.lib.privacy).
         ]
         constraints = [
             # One summary per run and selection state: two staff opening a fresh report at once compute it

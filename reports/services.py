@@ -2,17 +2,15 @@
 
 Everything that reads a wave's registrations does it in SQL: aggregates with GROUP BY / FILTER for the
 summary, window functions for joki clusters, and one ordered query read through a server-side cursor
-for a CSV (its rows are formatted inside the query, so Python only hands tuples to csv.writer).
+for a file (its rows are formatted and masked inside the query, so Python only hands tuples to the one
+file writer, prakerja.lib.csvfile).
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import itertools
 import zoneinfo
 from collections.abc import Iterable, Iterator
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -25,21 +23,22 @@ from django.utils.translation import gettext_lazy
 
 from eligibility.models import ReasonCode, ScreeningResult, ScreeningRun
 from eligibility.models.screening import Phase, ScreeningPartition
+from prakerja.lib import csvfile
+from prakerja.lib.csvfile import CHUNK_ROWS, Column
 from prakerja.lib.identity import PROVINCE_CODES
+from prakerja.lib.privacy import WHOLE_VALUES_PERMISSION, MaskedName, MaskedNumber, MaskedPhone, mask_phone
 from prakerja.lib.messages import TranslatableError
 from registration.models import Applicant, Registration, User, Wave
 from reports.models import AuditEntry, JokiCluster, WaveSummary
-from reports.sql import MaskedName, MaskedNumber, MaskedPhone, ProvinceName, WibIsoformat, cluster_sql, mask_phone
+from reports.sql import ProvinceName, WibIsoformat, cluster_sql
 
 WIB = zoneinfo.ZoneInfo("Asia/Jakarta")
 RESULT_COLUMNS = ["wave", "nik", "kk", "full_name", "province", "registered_at", "status", "reasons", "selected", "rank"]
-# Rows fetched from the server-side cursor per round trip, and written to the response per chunk.
-CHUNK_ROWS = 5000
 LIST_REASONS = [code for code in ReasonCode if code != ReasonCode.KK_LIMIT]
 
 PERM_VIEW = "reports.view_wave_report"
 PERM_DOWNLOAD = "reports.download_wave_report"
-PERM_FULL_NIK = "reports.view_full_nik"
+PERM_FULL_NIK = WHOLE_VALUES_PERMISSION  # the one permission for whole personal data
 
 
 class ReportError(TranslatableError):
@@ -313,7 +312,8 @@ def parse_filters(*, status: str | None, reason: str | None) -> tuple[str, str]:
 
 
 def result_rows(*, wave: Wave, status: str = "", reason: str = "", full_identity: bool = False) -> QuerySet:
-    """The result CSV rows (RESULT_COLUMNS, formatted by the database) in registration order.
+    """The result file's rows in registration order: one annotation `c_<column>` per RESULT_COLUMNS entry,
+    each formatted by the database (result_columns() names them for the file writer).
 
     NIK, KK and the full name are masked unless `full_identity`. `selected` is yes/no, or empty before
     the selection; `rank` is empty unless the registration is eligible and ranked.
@@ -331,7 +331,7 @@ def result_rows(*, wave: Wave, status: str = "", reason: str = "", full_identity
         c_wave=Value(wave.number),
         c_nik=nik,
         c_kk=kk,
-        c_name=name,
+        c_full_name=name,
         c_province=ProvinceName("applicant__nik"),
         c_registered_at=WibIsoformat("registered_at"),
         c_status=F("result__status"),
@@ -339,48 +339,12 @@ def result_rows(*, wave: Wave, status: str = "", reason: str = "", full_identity
         c_selected=Case(When(result__selected=True, then=Value("yes")), When(result__selected=False, then=Value("no")),
                         default=Value("")),
         c_rank=Case(When(result__status=eligible, then=F("result__rank")), default=None),
-    ).values_list("c_wave", "c_nik", "c_kk", "c_name", "c_province", "c_registered_at", "c_status", "c_reasons",
-                  "c_selected", "c_rank")
+    )
 
 
-def iter_chunks(rows: QuerySet, *, chunk_rows: int = CHUNK_ROWS) -> Iterator[list[tuple]]:
-    """Lists of rows of a values_list query whose columns are final (formatted by the database), read
-    through a server-side cursor: memory holds one chunk, whatever the query's size.
-
-    On PostgreSQL the named cursor is declared inside a transaction: outside one Django declares it
-    WITH HOLD, which makes the server materialise the whole result before the first row, and the file
-    then also comes from one snapshot. cursor_tuple_fraction = 1 tells the planner every row will be
-    read (as for COPY): hash joins and one sort instead of a fast-start nested loop, 20-30 % faster
-    on a million rows. The rows skip the ORM's per-row machinery (it costs as much again as the
-    query): nothing in them needs converting. On SQLite an atomic block would take the write lock.
-    """
-    sql, params = rows.query.sql_with_params()
-    postgres = connection.vendor == "postgresql"
-    with transaction.atomic() if postgres else nullcontext():
-        if postgres:
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL cursor_tuple_fraction = 1")
-        with connection.chunked_cursor() as cursor:
-            cursor.execute(sql, params)
-            while chunk := cursor.fetchmany(chunk_rows):
-                yield chunk
-
-
-def csv_stream(header: list[str], chunks: Iterable[list[tuple]], *, counter: list[int] | None = None) -> Iterator[bytes]:
-    """UTF-8 CSV (RFC 4180) of a header and chunks of rows, one bytes block per chunk: memory stays flat."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    yield buffer.getvalue().encode()
-    for chunk in chunks:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerows(chunk)
-        yield buffer.getvalue().encode()
-        # Counted once the consumer asks for more: a client that disconnects (the response closes the
-        # generator at the yield) never had the chunk counted in the audit entry's row count.
-        if counter is not None:
-            counter[0] += len(chunk)
+def result_columns() -> list[Column]:
+    """The columns of the result file (RESULT_COLUMNS): keys of result_rows()' annotations."""
+    return [Column(f"c_{key}", key, as_text=key in ("nik", "kk")) for key in RESULT_COLUMNS]
 
 
 def summary_rows(summary: WaveSummary, wave: Wave) -> list[tuple]:
@@ -432,6 +396,16 @@ def cluster_members(clusters: Iterable[JokiCluster], *, per_cluster: int) -> dic
 
 
 CLUSTER_COLUMNS = ["signal", "cluster", "key", "size", *RESULT_COLUMNS, "phone", "seconds_since_signup"]
+SUMMARY_COLUMNS = ["section", "code", "label", "value"]
+
+
+def cluster_columns() -> list[Column]:
+    """The columns of the joki clusters file (CLUSTER_COLUMNS, in cluster_member_rows()' order)."""
+    return [Column(key, key, as_text=key in ("nik", "kk", "phone")) for key in CLUSTER_COLUMNS]
+
+
+def summary_columns() -> list[Column]:
+    return [Column(key, key) for key in SUMMARY_COLUMNS]
 
 
 def cluster_member_rows(*, summary: WaveSummary, full_identity: bool) -> Iterator[list[tuple]]:
@@ -449,7 +423,7 @@ def _member_rows(wave: Wave, ids: list[int], full_identity: bool) -> QuerySet:
     phone = F("applicant__phone") if full_identity else MaskedPhone("applicant__phone")
     return result_rows(wave=wave, full_identity=full_identity).filter(pk__in=ids).annotate(
         c_pk=F("pk"), c_phone=phone, c_delay=F("seconds_since_signup"),
-    ).values_list("c_pk", "c_wave", "c_nik", "c_kk", "c_name", "c_province", "c_registered_at", "c_status",
+    ).values_list("c_pk", "c_wave", "c_nik", "c_kk", "c_full_name", "c_province", "c_registered_at", "c_status",
                   "c_reasons", "c_selected", "c_rank", "c_phone", "c_delay")
 
 
@@ -512,14 +486,14 @@ def export(*, wave: Wave, kind: str, status: str = "", reason: str = "", full_id
     counter = [0]
     if kind == AuditEntry.Kind.RESULTS:
         rows = result_rows(wave=wave, status=status, reason=reason, full_identity=full_identity)
-        return csv_stream(RESULT_COLUMNS, iter_chunks(rows), counter=counter), counter
+        return csvfile.csv_blocks(result_columns(), rows, counter=counter), counter
     if summary is None:
         raise ValueError("a summary is needed: see exportable_summary()")
     if kind == AuditEntry.Kind.SUMMARY:
-        return csv_stream(["section", "code", "label", "value"], [summary_rows(summary, wave)], counter=counter), counter
+        return csvfile.csv_blocks(summary_columns(), [summary_rows(summary, wave)], counter=counter), counter
     if kind == AuditEntry.Kind.CLUSTERS:
         chunks = cluster_member_rows(summary=summary, full_identity=full_identity)
-        return csv_stream(CLUSTER_COLUMNS, chunks, counter=counter), counter
+        return csvfile.csv_blocks(cluster_columns(), chunks, counter=counter), counter
     raise ValueError(kind)
 
 

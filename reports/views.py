@@ -15,11 +15,11 @@ from django.views.decorators.http import require_GET
 
 from eligibility.models import ReasonCode, ScreeningResult
 from prakerja.lib.identity import PROVINCE_CODES
+from prakerja.lib.privacy import can_see_whole, mask_name, mask_phone
 from registration.models import Wave
 from reports import services
 from reports.charts import bar_rows, timeline_svg
 from reports.models import AuditEntry
-from reports.sql import mask_name, mask_phone
 
 # Cluster listing on the page: the biggest clusters, each with its first registrations; the CSV has all.
 PAGE_CLUSTERS = 50
@@ -45,10 +45,10 @@ def staff_permission_required(perm: str) -> Callable:
 
 
 def _full_identity(request: HttpRequest) -> bool:
-    """Whole NIK/KK/name/phone only when asked for (?full=1) by someone who holds view_full_nik."""
+    """Whole NIK/KK/name/phone only when asked for (?full=1) by someone who may see them (can_see_whole)."""
     if request.GET.get("full") != "1":
         return False
-    if not request.user.has_perm(services.PERM_FULL_NIK):
+    if not can_see_whole(request.user):
         raise PermissionDenied
     return True
 
@@ -74,7 +74,7 @@ def wave_report(request: HttpRequest, number: int) -> HttpResponse:
     context = {**admin.site.each_context(request), "is_nav_sidebar_enabled": False, "wave": wave, "state": state, "summary": summary,
                "full_identity": full_identity, "title": str(wave),
                "can_download": request.user.has_perm(services.PERM_DOWNLOAD),
-               "can_full": request.user.has_perm(services.PERM_FULL_NIK),
+               "can_full": can_see_whole(request.user),
                "statuses": ScreeningResult.Status.choices, "reasons": ReasonCode.choices}
     shown_rows = 0
     if summary is not None:
