@@ -48,6 +48,8 @@ class WaveSummary(models.Model):
         permissions = [
             ("view_wave_report", _("Can open screening reports")),
             ("download_wave_report", _("Can download screening reports (CSV)")),
+            # Whole NIK, name, phone and e-mail of the selected applicants, to reach them: its own permission.
+            ("download_contacts", _("Can download the selected applicants' contact details")),
             # Whole personal data is registration.view_full_nik, the one permission (prakerja.lib.privacy).
         ]
         constraints = [
@@ -130,6 +132,7 @@ class AuditEntry(models.Model):
         RESULTS = "results", _("Result rows")
         SUMMARY = "summary", _("Summary")
         CLUSTERS = "clusters", _("Joki clusters")
+        CONTACTS = "contacts", _("Selected applicants' contact details")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(

@@ -92,9 +92,10 @@ def check_delimiter(delimiter: str) -> str:
 
 # --- Reading rows ------------------------------------------------------------------------------------------
 
-def iter_chunks(rows: QuerySet, *, chunk_rows: int | None = None) -> Iterator[list[tuple]]:
-    """Lists of rows of a values_list query whose columns are final (formatted by the database), read
-    through a server-side cursor: memory holds one chunk, whatever the query's size.
+def iter_chunks(query: QuerySet | tuple[str, Sequence], *, chunk_rows: int | None = None) -> Iterator[list[tuple]]:
+    """Lists of rows of a query whose columns are final (formatted by the database): a values_list
+    QuerySet, or (sql, params) as file_sql() gives. Read through a server-side cursor: memory holds one
+    chunk, whatever the query's size.
 
     On PostgreSQL the named cursor is declared inside a transaction: outside one Django declares it
     WITH HOLD, which makes the server materialise the whole result before the first row, and the file
@@ -104,7 +105,7 @@ def iter_chunks(rows: QuerySet, *, chunk_rows: int | None = None) -> Iterator[li
     query): nothing in them needs converting. On SQLite an atomic block would take the write lock.
     """
     chunk_rows = chunk_rows or CHUNK_ROWS
-    sql, params = rows.query.sql_with_params()
+    sql, params = query.query.sql_with_params() if isinstance(query, QuerySet) else query
     postgres = connection.vendor == "postgresql"
     with transaction.atomic() if postgres else nullcontext():
         if postgres:
@@ -122,18 +123,33 @@ def _is_text(rows: QuerySet, key: str) -> bool:
     return field.get_internal_type() in _TEXT_TYPES
 
 
-def _query_chunks(rows: QuerySet, columns: Sequence[Column], *, text_mark: bool,
-                  chunk_rows: int | None) -> Iterator[list[tuple]]:
-    """The columns of `rows`, text ones passed through the SQL twins, in chunks."""
-    selected = []
-    for column in columns:
-        value = F(column.key)
+def file_sql(rows: QuerySet, columns: Sequence[Column], *, text_mark: bool = True) -> tuple[str, tuple]:
+    """The SQL (and its parameters) a file of `rows` reads: each column's value, text ones passed through
+    the SQL twins (KeptAsText for identifiers when `text_mark`, as in a CSV; NeutralisedText for any other
+    text).
+
+    The twins name their argument up to three times, and the database would compute a formatted column
+    (a mask, a CASE over province codes) once per mention. So the columns are computed once in a
+    subquery and the twins read its output: `SELECT twin("c0"), ... FROM (<rows> OFFSET 0) AS file_rows`.
+    OFFSET 0 keeps PostgreSQL and SQLite from merging the subquery into the outer query (which would
+    bring the repetition back); the subquery's ORDER BY gives the rows' order, which a plain scan keeps.
+    """
+    if rows.query.is_sliced:
+        raise ValueError("file_sql() takes an unsliced QuerySet")
+    names = [f"file_c{i}" for i in range(len(columns))]
+    inner = rows.annotate(**{name: F(column.key) for name, column in zip(names, columns)}).values_list(*names)
+    sql, params = inner.query.sql_with_params()
+    outer = []
+    for name, column in zip(names, columns):
+        reference = connection.ops.quote_name(name)
         if column.as_text and text_mark:
-            value = KeptAsText(value)
+            outer.append(KeptAsText.template % {"expressions": reference})
         elif _is_text(rows, column.key):
-            value = NeutralisedText(value)
-        selected.append(value)
-    return iter_chunks(rows.values_list(*selected), chunk_rows=chunk_rows)
+            outer.append(NeutralisedText.template % {"expressions": reference})
+        else:
+            outer.append(reference)
+    fence = "OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1 OFFSET 0"
+    return f"SELECT {', '.join(outer)} FROM ({sql} {fence}) AS file_rows", tuple(params)
 
 
 def _python_chunks(chunks: Iterable[Sequence[tuple]], columns: Sequence[Column], *,
@@ -146,7 +162,7 @@ def _python_chunks(chunks: Iterable[Sequence[tuple]], columns: Sequence[Column],
 
 def _chunks(rows, columns, *, text_mark: bool, chunk_rows: int | None) -> Iterator[list[tuple]]:
     if isinstance(rows, QuerySet):
-        return _query_chunks(rows, columns, text_mark=text_mark, chunk_rows=chunk_rows)
+        return iter_chunks(file_sql(rows, columns, text_mark=text_mark), chunk_rows=chunk_rows)
     return _python_chunks(rows, columns, text_mark=text_mark)
 
 

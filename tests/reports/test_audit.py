@@ -53,11 +53,10 @@ def test_it_marks_an_abandoned_download_incomplete(reporter, wave):
 
 
 def test_it_counts_only_the_rows_of_chunks_handed_over_before_a_disconnect(rf, reporter, wave, monkeypatch):
-
     from django.core.signals import request_finished
     from django.db import close_old_connections
 
-    from reports import services, views
+    from reports import views
 
     # Six rows in chunks of two: header, [A, B], [C, D], [E, F].
     monkeypatch.setattr(csvfile, "CHUNK_ROWS", 2)
@@ -66,7 +65,7 @@ def test_it_counts_only_the_rows_of_chunks_handed_over_before_a_disconnect(rf, r
     response = views.results_csv(request, number=wave.number)
     blocks = iter(response)
     header, first, second = next(blocks), next(blocks), next(blocks)
-    assert header.startswith("\ufeffwave,nik,".encode()) and first.count(b"\n") == 2 and second.count(b"\n") == 2
+    assert header.startswith("\ufeffgelombang,nik,".encode()) and first.count(b"\n") == 2 and second.count(b"\n") == 2
     # The server asked for the second chunk, so the first one was written out; the second one never
     # reached the client: the connection dropped while it was being sent, and the server closes the
     # response. (Its request_finished would close the test's database connection: the test client

@@ -24,7 +24,7 @@ def _read(path) -> list[list[str]]:
 
 def test_it_writes_the_masked_result_file(wave, tmp_path):
     out = tmp_path / "hasil.csv"
-    message = _run("21", "--output", str(out))
+    message = _run("21", "--language", "en", "--output", str(out))
     rows = _read(out)
     assert rows[0] == RESULT_COLUMNS and len(rows) == 7
     assert rows[1][1:4] == ["'3202********0001", "'3201********0001", "S**** A****"]
@@ -46,9 +46,9 @@ def test_it_writes_whole_numbers_with_full_nik(wave, tmp_path):
 
 
 def test_it_writes_the_summary_and_the_clusters(wave, tmp_path):
-    _run("21", "--summary", "--output", str(tmp_path / "s.csv"))
+    _run("21", "--summary", "--language", "en", "--output", str(tmp_path / "s.csv"))
     assert ["totals", "eligible", "Eligible", "3"] in _read(tmp_path / "s.csv")
-    _run("21", "--clusters", "--output", str(tmp_path / "c.csv"))
+    _run("21", "--clusters", "--language", "en", "--output", str(tmp_path / "c.csv"))
     assert _read(tmp_path / "c.csv")[0][:4] == ["signal", "cluster", "key", "size"]
 
 
@@ -56,7 +56,9 @@ def test_it_writes_the_summary_and_the_clusters(wave, tmp_path):
     (["99"], "There is no wave 99 (waves: 21)"),
     (["21", "--status", "lolos"], "Status 'lolos' tidak dikenal"),
     (["21", "--reason", "asn;tni"], "Alasan 'asn;tni' tidak dikenal"),
-    (["21", "--summary", "--clusters"], "not both"),
+    (["21", "--summary", "--clusters"], "Give one of"),
+    (["21", "--summary", "--format", "xlsx"], "result rows and the contacts only"),
+    (["21", "--delimiter", "|"], "--delimiter does not accept"),
     (["21", "--summary", "--status", "eligible"], "filter the result rows only"),
     (["21", "--by", "nobody@example.com"], "no active staff account"),
 ])

@@ -12,9 +12,9 @@ from reports.services import RESULT_COLUMNS, export
 HEADER = "wave,nik,kk,full_name,province,registered_at,status,reasons,selected,rank"
 
 
-def _download(client, user, wave, name="reports:results_csv", **params):
+def _download(client, user, wave, name="reports:results_csv", language="en", **params):
     client.force_login(user)
-    response = client.get(reverse(name, kwargs={"number": wave.number}), params)
+    response = client.get(reverse(name, kwargs={"number": wave.number}), params, HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 200, response.content
     assert response.streaming
     raw = b"".join(response.streaming_content)
@@ -35,12 +35,12 @@ def test_it_streams_the_full_result_with_the_agreed_header(client, reporter, wav
     rows = _rows(body)
     assert rows[0] == RESULT_COLUMNS
     assert rows[1:] == [
-        ["21", "'3202********0001", "'3201********0001", "S**** A****", "Jawa Barat", "2021-04-01T08:00:00+07:00", "eligible", "", "yes", "2"],
-        ["21", "'3578********0002", "'3578********0002", "B**** S****", "Jawa Timur", "2021-04-01T09:00:00+07:00", "ineligible", "asn;bansos", "no", ""],
-        ["21", "'3201********0003", "'3201********0001", "C**** P****", "Jawa Barat", "2021-04-02T10:00:00+07:00", "ineligible", "kk_limit", "no", ""],
-        ["21", "'1101********0004", "'1101********0004", "D****", "Aceh", "2021-04-02T23:30:00+07:00", "eligible", "", "yes", "1"],
-        ["21", "'3201********0005", "'3201********0005", "E**** P****", "Jawa Barat", "2021-04-03T00:30:00+07:00", "eligible", "", "no", "3"],
-        ["21", "'3578********0006", "'3578********0006", "F**** N****", "Jawa Timur", "2021-04-03T12:00:00+07:00", "ineligible", "prior_awardee", "no", ""],
+        ["21", "'3202********0001", "'3201********0001", "S**** A****", "Jawa Barat", "2021-04-01T08:00:00+07:00", "Eligible", "", "yes", "2"],
+        ["21", "'3578********0002", "'3578********0002", "B**** S****", "Jawa Timur", "2021-04-01T09:00:00+07:00", "Ineligible", "asn;bansos", "no", ""],
+        ["21", "'3201********0003", "'3201********0001", "C**** P****", "Jawa Barat", "2021-04-02T10:00:00+07:00", "Ineligible", "kk_limit", "no", ""],
+        ["21", "'1101********0004", "'1101********0004", "D****", "Aceh", "2021-04-02T23:30:00+07:00", "Eligible", "", "yes", "1"],
+        ["21", "'3201********0005", "'3201********0005", "E**** P****", "Jawa Barat", "2021-04-03T00:30:00+07:00", "Eligible", "", "no", "3"],
+        ["21", "'3578********0006", "'3578********0006", "F**** N****", "Jawa Timur", "2021-04-03T12:00:00+07:00", "Ineligible", "prior_awardee", "no", ""],
     ]
 
 

@@ -145,7 +145,7 @@ def test_the_cluster_csv_lists_every_member(client, reporter, joki_wave):
 
     wave, groups = joki_wave
     client.force_login(reporter)
-    response = client.get(reverse("reports:clusters_csv", kwargs={"number": wave.number}))
+    response = client.get(reverse("reports:clusters_csv", kwargs={"number": wave.number}), HTTP_ACCEPT_LANGUAGE="en")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0][:4] == ["signal", "cluster", "key", "size"]
     assert rows[0][-2:] == ["phone", "seconds_since_signup"]

@@ -73,7 +73,7 @@ def formula_wave(db):
 def test_the_result_file_survives_calc(calc, tmp_path, client, full_reporter, formula_wave, full):
     raw = _get(client, full_reporter, "reports:results_csv", 31, **({"full": "1"} if full else {}))
     cells = assert_survives_calc(calc, tmp_path, raw, "results.csv")
-    names = [cell.value for cell in _column(cells, "full_name")]
+    names = [cell.value for cell in _column(cells, "nama_lengkap")]
     assert names[0] == ("'" + FORMULA if full else "'=****")
     for header, index in (("nik", 1), ("kk", 2)):
         column = _column(cells, header)
@@ -92,8 +92,8 @@ def test_the_joki_file_survives_calc(calc, tmp_path, client, full_reporter, joki
     Applicant.objects.filter(registrations__pk=groups["joki"][0]).update(full_name=FORMULA)
     raw = _get(client, full_reporter, "reports:clusters_csv", wave.number, **({"full": "1"} if full else {}))
     cells = assert_survives_calc(calc, tmp_path, raw, "joki.csv")
-    assert ("'" + FORMULA if full else "'=****") in {cell.value for cell in _column(cells, "full_name")}
-    phones = _column(cells, "phone")
+    assert ("'" + FORMULA if full else "'=****") in {cell.value for cell in _column(cells, "nama_lengkap")}
+    phones = _column(cells, "nomor_hp")
     assert {cell.kind for cell in phones} == {"text"} and all(cell.value.startswith("'+62") for cell in phones)
 
 
@@ -121,3 +121,31 @@ def test_the_bad_rows_file_survives_calc(calc, tmp_path, client, staff):
     client.force_login(staff)
     response = client.get(reverse("admin:eligibility_exclusionlist_bad_rows", args=[version.pk]))
     assert_survives_calc(calc, tmp_path, b"".join(response.streaming_content), "bad-rows.csv")
+
+
+def test_a_semicolon_file_survives_calc(calc, tmp_path, client, full_reporter, formula_wave):
+    raw = _get(client, full_reporter, "reports:results_csv", 31, full="1", sep=";")
+    cells = assert_survives_calc(calc, tmp_path, raw, "results-semicolon.csv", delimiter=";")
+    assert [cell.value for cell in _column(cells, "nik")] == ["'" + person[1] for person in FORMULA_PEOPLE]
+
+
+@pytest.mark.parametrize("name", ["reports:results_xlsx", "reports:contacts_xlsx"])
+def test_an_xlsx_file_survives_calc_with_every_nik_whole(calc, tmp_path, client, staff, formula_wave, name):
+    raw = _get(client, staff, name, 31, full="1")
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(raw)
+    written = calc.read_xlsx(path)
+    cells = calc.read_xlsx(calc.open_and_save_as_xlsx(path))
+    assert [[(c.value, c.kind) for c in row] for row in cells] == [[(c.value, c.kind) for c in row] for row in written]
+    assert not any(cell.formula for row in cells for cell in row)
+    niks = {cell.value for cell in _column(cells, "nik")}
+    assert niks <= {person[1] for person in FORMULA_PEOPLE} and niks  # whole, no apostrophe, text
+    assert {cell.kind for cell in _column(cells, "nik")} == {"text"}
+    if name == "reports:contacts_xlsx":
+        assert {cell.kind for cell in _column(cells, "nomor_hp")} == {"text"}
+        assert "'" + FORMULA in {cell.value for cell in _column(cells, "nama_lengkap")}
+
+
+def test_the_contacts_file_survives_calc(calc, tmp_path, client, staff, formula_wave):
+    cells = assert_survives_calc(calc, tmp_path, _get(client, staff, "reports:contacts_csv", 31), "contacts.csv")
+    assert {cell.kind for cell in _column(cells, "nomor_hp")} == {"text"}
