@@ -7,7 +7,6 @@ with the number of reports, and export the fake sites for Kominfo as a streamed 
 """
 from __future__ import annotations
 
-import csv
 import logging
 from collections.abc import Iterator
 from itertools import batched
@@ -25,16 +24,12 @@ from complaints import services
 from complaints.models import (
     Complaint, ComplaintNote, KominfoExport, NikMisuseReport, ReportedTarget, Suspension, TriageStatus,
 )
+from prakerja.lib import csvfile
 from prakerja.lib.admin import PersonalDataLookupsMixin, ReadOnlyAdminMixin
-from prakerja.lib.identity import mask
+from prakerja.lib.privacy import mask_email, mask_phone
 from prakerja.lib.timefmt import format_wib, iso_wib
 
 logger = logging.getLogger(__name__)
-
-
-def _mask_email(email: str) -> str:
-    local, _at, domain = email.partition("@")
-    return f"{local[:1]}***@{domain}" if domain else "***"
 
 
 class NoteInline(admin.TabularInline):
@@ -201,15 +196,15 @@ class ComplaintAdmin(PersonalDataLookupsMixin, admin.ModelAdmin):
 
     @admin.display(description=_("reporter's e-mail"))
     def masked_reporter_email(self, obj: Complaint) -> str:
-        return _mask_email(obj.reporter_email)
+        return mask_email(obj.reporter_email)
 
     @admin.display(description=_("filed by account"))
     def masked_filed_by(self, obj: Complaint) -> str:
-        return _mask_email(obj.filed_by.email) if obj.filed_by_id else "—"
+        return mask_email(obj.filed_by.email) if obj.filed_by_id else "—"
 
     @admin.display(description=_("reporter's phone"))
     def masked_reporter_phone(self, obj: Complaint) -> str:
-        return mask(obj.reporter_phone) or "—"
+        return mask_phone(obj.reporter_phone) or "—"
 
     @admin.display(description=_("who changed the status when"))
     def status_history(self, obj: Complaint) -> str:
@@ -292,22 +287,11 @@ class KominfoExportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["by"]
 
 
-class _Echo:
-    """A file-like object whose write() returns the line: csv.writer formats, the generator yields."""
-
-    def write(self, value: str) -> str:
-        return value
-
 
 KOMINFO_COLUMNS = ["address", "addresses_as_reported", "first_reported_at", "last_reported_at", "report_count",
                    "status", "leads_to", "staff_check", "checked_at", "forwarded_to_kominfo_at"]
 # Targets per query of their reported addresses: a fixed number of queries per block, whatever the export's size.
 _KOMINFO_BLOCK = 2000
-
-
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def _iso(moment) -> str:
@@ -317,8 +301,11 @@ def _iso(moment) -> str:
 def _kominfo_csv_lines(targets: QuerySet[ReportedTarget]) -> Iterator[str]:
     """One row per target: its address, every distinct address reporters typed for it (" | "), first and latest
     report, count, status, and what staff checked (where a short link leads, their note, when)."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(KOMINFO_COLUMNS)
+    # Formulas in addresses and notes are neutralised by the one file writer (prakerja.lib.csvfile).
+    yield from csvfile.csv_lines([csvfile.Column(key, key) for key in KOMINFO_COLUMNS], _kominfo_rows(targets))
+
+
+def _kominfo_rows(targets: QuerySet[ReportedTarget]) -> Iterator[list]:
     rows = targets.values_list("pk", "address", "first_reported_at", "last_reported_at", "report_count", "status",
                                "leads_to", "check_note", "checked_at", "kominfo_forwarded_at")
     for block in batched(rows.iterator(chunk_size=_KOMINFO_BLOCK), _KOMINFO_BLOCK):
@@ -329,9 +316,8 @@ def _kominfo_csv_lines(targets: QuerySet[ReportedTarget]) -> Iterator[str]:
         for target_id, original in originals:
             reported.setdefault(target_id, []).append(original)
         for pk, address, first, last, count, status, leads_to, note, checked, forwarded in block:
-            yield writer.writerow([_csv_safe(address), _csv_safe(" | ".join(reported.get(pk, []))), _iso(first),
-                                   _iso(last), count, status, _csv_safe(leads_to), _csv_safe(note), _iso(checked),
-                                   _iso(forwarded)])
+            yield [address, " | ".join(reported.get(pk, [])), _iso(first), _iso(last), count, status, leads_to, note,
+                   _iso(checked), _iso(forwarded)]
 
 
 # --- NIK misuse -------------------------------------------------------------------------------------------
@@ -400,7 +386,7 @@ class NikMisuseReportAdmin(PersonalDataLookupsMixin, admin.ModelAdmin):
                 # Whole for the permission's holders only; the fields above show it masked to everyone.
                 "full_nik": report.nik if request.user.has_perm(FULL_NIK_PERMISSION) else "",
                 "holder": holder,
-                "holder_email": _mask_email(holder.user.email) if holder else "",
+                "holder_email": mask_email(holder.user.email) if holder else "",
                 "holder_registrations": [
                     (registration.wave, _registration_state(registration))
                     for registration in holder.registrations.select_related("wave", "result").order_by("wave__number")
@@ -457,7 +443,7 @@ class NikMisuseReportAdmin(PersonalDataLookupsMixin, admin.ModelAdmin):
 
     @admin.display(description=_("reported by account"))
     def masked_reporter(self, obj: NikMisuseReport) -> str:
-        return _mask_email(obj.reporter.email)
+        return mask_email(obj.reporter.email)
 
     @admin.display(description=_("files"), ordering="file_count")
     def file_count(self, obj: NikMisuseReport) -> int:

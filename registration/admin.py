@@ -1,7 +1,7 @@
 """Admin for accounts, applicants and registrations. Waves are in eligibility/admin.py.
 
-Personal data (UU 27/2022): NIK, KK and phone are shown masked unless the staff member holds
-registration.view_full_nik. Applicants and registrations are read-only here: they change only through
+Personal data (UU 27/2022): NIK, KK, birth date and phone are shown masked (prakerja.lib.privacy) unless
+the staff member may see them whole (privacy.can_see_whole). Applicants and registrations are read-only here: they change only through
 the applicant's own pages and the services.
 """
 from __future__ import annotations
@@ -14,17 +14,11 @@ from django.utils.translation import gettext_lazy as _
 
 from prakerja.lib.admin import PersonalDataLookupsMixin, ReadOnlyAdminMixin
 from prakerja.lib.identity import PROVINCE_CODES, clean_number
+from prakerja.lib.privacy import WHOLE_VALUES_PERMISSION, can_see_whole, mask_birth_date, mask_number, mask_phone
 from registration.models import Applicant, Registration, User
 
-FULL_NIK_PERMISSION = "registration.view_full_nik"
-
-
 def _sees_full_numbers(request: HttpRequest) -> bool:
-    return request.user.has_perm(FULL_NIK_PERMISSION)
-
-
-def _mask_phone(phone: str) -> str:
-    return phone[:6] + "*" * max(0, len(phone) - 9) + phone[-3:] if phone else ""
+    return can_see_whole(request.user)
 
 
 class VerifiedFilter(admin.SimpleListFilter):
@@ -94,7 +88,7 @@ class ProvinceFilter(admin.SimpleListFilter):
 
 
 class _PersonalDataMixin(PersonalDataLookupsMixin, ReadOnlyAdminMixin):
-    """Masks NIK, KK, birth date and phone for staff without view_full_nik.
+    """Masks NIK, KK, birth date and phone for staff who may not see them whole (privacy.can_see_whole).
 
     The admin is one shared instance serving every request, so the choice is made per request in
     get_list_display/get_fields (never stored on self): columns named in `full_columns` are swapped for
@@ -103,7 +97,7 @@ class _PersonalDataMixin(PersonalDataLookupsMixin, ReadOnlyAdminMixin):
 
     full_columns: dict[str, str] = {}  # full column -> masked column
     personal_fields = frozenset({"nik", "kk", "phone", "birth_date", "nik_digest", "kk_digest"})
-    personal_data_permission = FULL_NIK_PERMISSION
+    personal_data_permission = WHOLE_VALUES_PERMISSION
 
     def _for(self, request: HttpRequest, names) -> list[str]:
         if _sees_full_numbers(request):
@@ -149,19 +143,19 @@ class ApplicantAdmin(_PersonalDataMixin, admin.ModelAdmin):
 
     @admin.display(description=_("NIK"))  # no sorting: the order of whole NIKs would reveal hidden digits
     def nik_masked(self, obj: Applicant) -> str:
-        return obj.masked_nik
+        return mask_number(obj.nik)
 
     @admin.display(description=_("KK"))
     def kk_masked(self, obj: Applicant) -> str:
-        return obj.masked_kk
+        return mask_number(obj.kk)
 
     @admin.display(description=_("mobile phone"))
     def phone_masked(self, obj: Applicant) -> str:
-        return _mask_phone(obj.phone)
+        return mask_phone(obj.phone)
 
     @admin.display(description=_("birth date"))
     def birth_date_masked(self, obj: Applicant) -> str:
-        return "**-**-" + str(obj.birth_date.year)  # the full date is inside the NIK
+        return mask_birth_date(obj.birth_date)
 
 
 class RegistrationProvinceFilter(ProvinceFilter):
@@ -190,7 +184,7 @@ class RegistrationAdmin(_PersonalDataMixin, admin.ModelAdmin):
 
     @admin.display(description=_("NIK"))  # no sorting: the order of whole NIKs would reveal hidden digits
     def nik_masked(self, obj: Registration) -> str:
-        return obj.applicant.masked_nik
+        return mask_number(obj.applicant.nik)
 
     @admin.display(description=_("e-mail address"), ordering="applicant__user__email")
     def email(self, obj: Registration) -> str:

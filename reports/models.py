@@ -49,7 +49,9 @@ class WaveSummary(models.Model):
         permissions = [
             ("view_wave_report", _("Can open screening reports")),
             ("download_wave_report", _("Can download screening reports (CSV)")),
-            ("view_full_nik", _("Can see NIK, KK, full name and phone unmasked in reports")),
+            # Whole NIK, name, phone and e-mail of the selected applicants, to reach them: its own permission.
+            ("download_contacts", _("Can download the selected applicants' contact details")),
+            # Whole personal data is registration.view_full_nik, the one permission (prakerja.lib.privacy).
         ]
         constraints = [
             # One summary per run and selection state: two staff opening a fresh report at once compute it
@@ -131,6 +133,7 @@ class AuditEntry(models.Model):
         RESULTS = "results", _("Result rows")
         SUMMARY = "summary", _("Summary")
         CLUSTERS = "clusters", _("Joki clusters")
+        CONTACTS = "contacts", _("Selected applicants' contact details")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(

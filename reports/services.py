@@ -2,17 +2,15 @@
 
 Everything that reads a wave's registrations does it in SQL: aggregates with GROUP BY / FILTER for the
 summary, window functions for joki clusters, and one ordered query read through a server-side cursor
-for a CSV (its rows are formatted inside the query, so Python only hands tuples to csv.writer).
+for a file (its rows are formatted and masked inside the query, so Python only hands tuples to the one
+file writer, prakerja.lib.csvfile).
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import itertools
 import zoneinfo
 from collections.abc import Iterable, Iterator
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -21,26 +19,54 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subq
 from django.db.models.functions import Concat, Substr, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from eligibility.models import ReasonCode, ScreeningResult, ScreeningRun
 from eligibility.models.screening import Phase, ScreeningPartition
+from prakerja.lib import csvfile
+from prakerja.lib.csvfile import CHUNK_ROWS, Column
 from prakerja.lib.identity import PROVINCE_CODES
+from prakerja.lib.privacy import WHOLE_VALUES_PERMISSION, MaskedName, MaskedNumber, MaskedPhone, mask_phone
 from prakerja.lib.messages import TranslatableError
 from prakerja.lib.timefmt import iso_wib
 from registration.models import Applicant, Registration, User, Wave
 from reports.models import AuditEntry, JokiCluster, WaveSummary
-from reports.sql import MaskedName, MaskedNumber, MaskedPhone, ProvinceName, WibIsoformat, cluster_sql, mask_phone
+from reports.sql import ProvinceName, WibIsoformat, cluster_sql
 
 WIB = zoneinfo.ZoneInfo("Asia/Jakarta")
 RESULT_COLUMNS = ["wave", "nik", "kk", "full_name", "province", "registered_at", "status", "reasons", "selected", "rank"]
-# Rows fetched from the server-side cursor per round trip, and written to the response per chunk.
-CHUNK_ROWS = 5000
 LIST_REASONS = [code for code in ReasonCode if code != ReasonCode.KK_LIMIT]
 
 PERM_VIEW = "reports.view_wave_report"
 PERM_DOWNLOAD = "reports.download_wave_report"
-PERM_FULL_NIK = "reports.view_full_nik"
+PERM_FULL_NIK = WHOLE_VALUES_PERMISSION  # the one permission for whole personal data
+PERM_CONTACTS = "reports.download_contacts"
+
+FORMATS = {"csv": "text/csv; charset=utf-8",
+           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+# Column headers of the files, in the reader's language (the keys are the columns' stable names).
+COLUMN_LABELS = {
+    "wave": pgettext_lazy("file column", "wave"), "nik": pgettext_lazy("file column", "nik"),
+    "kk": pgettext_lazy("file column", "kk"), "full_name": pgettext_lazy("file column", "full_name"),
+    "province": pgettext_lazy("file column", "province"),
+    "registered_at": pgettext_lazy("file column", "registered_at"),
+    "status": pgettext_lazy("file column", "status"), "reasons": pgettext_lazy("file column", "reasons"),
+    "selected": pgettext_lazy("file column", "selected"), "rank": pgettext_lazy("file column", "rank"),
+    "signal": pgettext_lazy("file column", "signal"), "cluster": pgettext_lazy("file column", "cluster"),
+    "key": pgettext_lazy("file column", "key"), "size": pgettext_lazy("file column", "size"),
+    "phone": pgettext_lazy("file column", "phone"), "email": pgettext_lazy("file column", "email"),
+    "seconds_since_signup": pgettext_lazy("file column", "seconds_since_signup"),
+    "section": pgettext_lazy("file column", "section"), "code": pgettext_lazy("file column", "code"),
+    "label": pgettext_lazy("file column", "label"), "value": pgettext_lazy("file column", "value"),
+}
+# Digits a spreadsheet must keep as text (prakerja.lib.csvfile).
+TEXT_COLUMNS = frozenset({"nik", "kk", "phone"})
+
+
+def columns(keys: list[str], *, prefix: str = "") -> list[Column]:
+    """Columns for the file writer: `prefix + key` names the row field, the header is the key's label in
+    the active language (evaluated now: a streamed file is written after the view has returned)."""
+    return [Column(prefix + key, str(COLUMN_LABELS[key]), as_text=key in TEXT_COLUMNS) for key in keys]
 
 
 class ReportError(TranslatableError):
@@ -314,7 +340,8 @@ def parse_filters(*, status: str | None, reason: str | None) -> tuple[str, str]:
 
 
 def result_rows(*, wave: Wave, status: str = "", reason: str = "", full_identity: bool = False) -> QuerySet:
-    """The result CSV rows (RESULT_COLUMNS, formatted by the database) in registration order.
+    """The result file's rows in registration order: one annotation `c_<column>` per RESULT_COLUMNS entry,
+    each formatted by the database (result_columns() names them for the file writer).
 
     NIK, KK and the full name are masked unless `full_identity`. `selected` is yes/no, or empty before
     the selection; `rank` is empty unless the registration is eligible and ranked.
@@ -332,66 +359,53 @@ def result_rows(*, wave: Wave, status: str = "", reason: str = "", full_identity
         c_wave=Value(wave.number),
         c_nik=nik,
         c_kk=kk,
-        c_name=name,
+        c_full_name=name,
         c_province=ProvinceName("applicant__nik"),
         c_registered_at=WibIsoformat("registered_at"),
-        c_status=F("result__status"),
+        c_status=Case(*(When(result__status=value, then=Value(str(label)))
+                        for value, label in ScreeningResult.Status.choices), default=F("result__status")),
         c_reasons=F("result__reasons"),
-        c_selected=Case(When(result__selected=True, then=Value("yes")), When(result__selected=False, then=Value("no")),
+        c_selected=Case(When(result__selected=True, then=Value(pgettext("file value", "yes"))),
+                        When(result__selected=False, then=Value(pgettext("file value", "no"))),
                         default=Value("")),
         c_rank=Case(When(result__status=eligible, then=F("result__rank")), default=None),
-    ).values_list("c_wave", "c_nik", "c_kk", "c_name", "c_province", "c_registered_at", "c_status", "c_reasons",
-                  "c_selected", "c_rank")
+    )
 
 
-def iter_chunks(rows: QuerySet, *, chunk_rows: int = CHUNK_ROWS) -> Iterator[list[tuple]]:
-    """Lists of rows of a values_list query whose columns are final (formatted by the database), read
-    through a server-side cursor: memory holds one chunk, whatever the query's size.
-
-    On PostgreSQL the named cursor is declared inside a transaction: outside one Django declares it
-    WITH HOLD, which makes the server materialise the whole result before the first row, and the file
-    then also comes from one snapshot. cursor_tuple_fraction = 1 tells the planner every row will be
-    read (as for COPY): hash joins and one sort instead of a fast-start nested loop, 20-30 % faster
-    on a million rows. The rows skip the ORM's per-row machinery (it costs as much again as the
-    query): nothing in them needs converting. On SQLite an atomic block would take the write lock.
-    """
-    sql, params = rows.query.sql_with_params()
-    postgres = connection.vendor == "postgresql"
-    with transaction.atomic() if postgres else nullcontext():
-        if postgres:
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL cursor_tuple_fraction = 1")
-        with connection.chunked_cursor() as cursor:
-            cursor.execute(sql, params)
-            while chunk := cursor.fetchmany(chunk_rows):
-                yield chunk
+def result_columns() -> list[Column]:
+    """The columns of the result file (RESULT_COLUMNS): keys of result_rows()' annotations."""
+    return columns(RESULT_COLUMNS, prefix="c_")
 
 
-def csv_stream(header: list[str], chunks: Iterable[list[tuple]], *, counter: list[int] | None = None) -> Iterator[bytes]:
-    """UTF-8 CSV (RFC 4180) of a header and chunks of rows, one bytes block per chunk: memory stays flat."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    yield buffer.getvalue().encode()
-    for chunk in chunks:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerows(chunk)
-        yield buffer.getvalue().encode()
-        # Counted once the consumer asks for more: a client that disconnects (the response closes the
-        # generator at the yield) never had the chunk counted in the audit entry's row count.
-        if counter is not None:
-            counter[0] += len(chunk)
+CONTACT_COLUMNS = ["wave", "rank", "nik", "full_name", "phone", "email", "province"]
+
+
+def contact_rows(*, wave: Wave) -> QuerySet:
+    """The selected registrations of the wave in rank order, with whole NIK, name, phone and e-mail (the
+    PMO reaches the awardees with them): one annotation `c_<column>` per CONTACT_COLUMNS entry."""
+    return Registration.objects.filter(wave=wave, result__selected=True).order_by("result__rank", "pk").annotate(
+        c_wave=Value(wave.number), c_rank=F("result__rank"), c_nik=F("applicant__nik"),
+        c_full_name=F("applicant__full_name"), c_phone=F("applicant__phone"), c_email=F("applicant__user__email"),
+        c_province=ProvinceName("applicant__nik"),
+    )
+
+
+def parse_delimiter(value: str | None) -> str:
+    """The CSV delimiter asked for: `,` (the default) or `;`. Raises ReportError for anything else."""
+    value = value or ","
+    if value not in csvfile.DELIMITERS:
+        raise ReportError(gettext_lazy("Unknown delimiter '%(value)s': use , or ;."), value=value)
+    return value
 
 
 def summary_rows(summary: WaveSummary, wave: Wave) -> list[tuple]:
     """The summary as `section,code,label,value` rows (the summary CSV)."""
     rows: list[tuple] = [
-        ("totals", "registrations", "Registrations", summary.registrations),
-        ("totals", "eligible", "Eligible", summary.eligible),
-        ("totals", "ineligible", "Ineligible", summary.ineligible),
-        ("totals", "selected", "Selected", summary.selected if summary.is_selected else ""),
-        ("totals", "reserve", "Reserve", summary.reserve if summary.is_selected else ""),
+        ("totals", "registrations", _("Registrations"), summary.registrations),
+        ("totals", "eligible", _("Eligible"), summary.eligible),
+        ("totals", "ineligible", _("Ineligible"), summary.ineligible),
+        ("totals", "selected", _("Selected"), summary.selected if summary.is_selected else ""),
+        ("totals", "reserve", _("Reserve"), summary.reserve if summary.is_selected else ""),
     ]
     rows += [("reason", code, str(ReasonCode(code).label), n) for code, n in summary.per_reason.items()]
     rows += [("province", code, PROVINCE_CODES.get(code, ""), n) for code, n, _e, _s in summary.per_province]
@@ -433,6 +447,7 @@ def cluster_members(clusters: Iterable[JokiCluster], *, per_cluster: int) -> dic
 
 
 CLUSTER_COLUMNS = ["signal", "cluster", "key", "size", *RESULT_COLUMNS, "phone", "seconds_since_signup"]
+SUMMARY_COLUMNS = ["section", "code", "label", "value"]
 
 
 def cluster_member_rows(*, summary: WaveSummary, full_identity: bool) -> Iterator[list[tuple]]:
@@ -450,7 +465,7 @@ def _member_rows(wave: Wave, ids: list[int], full_identity: bool) -> QuerySet:
     phone = F("applicant__phone") if full_identity else MaskedPhone("applicant__phone")
     return result_rows(wave=wave, full_identity=full_identity).filter(pk__in=ids).annotate(
         c_pk=F("pk"), c_phone=phone, c_delay=F("seconds_since_signup"),
-    ).values_list("c_pk", "c_wave", "c_nik", "c_kk", "c_name", "c_province", "c_registered_at", "c_status",
+    ).values_list("c_pk", "c_wave", "c_nik", "c_kk", "c_full_name", "c_province", "c_registered_at", "c_status",
                   "c_reasons", "c_selected", "c_rank", "c_phone", "c_delay")
 
 
@@ -477,7 +492,8 @@ def audited(entry: AuditEntry, blocks: Iterator[bytes], counter: list[int]) -> I
 
 
 def exportable_summary(*, wave: Wave, kind: str, build: bool | None = None) -> WaveSummary | None:
-    """Check that a file of `kind` can be exported now; return the summary it needs (None for results).
+    """Check that a file of `kind` can be exported now; return the summary it needs (None for results and
+    contacts).
 
     Raises ReportError when no screening has finished, when a newer run is rewriting the result rows or
     failed having rewritten some (every file then mixes two runs or contradicts the rows), or when the
@@ -498,7 +514,7 @@ def exportable_summary(*, wave: Wave, kind: str, build: bool | None = None) -> W
                          "retry it from the wave's admin page before exporting reports."),
             number=wave.number,
         )
-    if kind == AuditEntry.Kind.RESULTS:
+    if kind in (AuditEntry.Kind.RESULTS, AuditEntry.Kind.CONTACTS):
         return None
     summary = get_report_state(wave=wave, build=build).summary
     if summary is None:
@@ -508,22 +524,45 @@ def exportable_summary(*, wave: Wave, kind: str, build: bool | None = None) -> W
 
 
 def export(*, wave: Wave, kind: str, status: str = "", reason: str = "", full_identity: bool = False,
-           summary: WaveSummary | None = None) -> tuple[Iterator[bytes], list[int]]:
-    """The CSV blocks of one report file and the counter of rows written (filled as the blocks are read)."""
+           summary: WaveSummary | None = None, file_format: str = "csv",
+           delimiter: str = ",") -> tuple[Iterator[bytes], list[int]]:
+    """The blocks of one report file (CSV, or .xlsx for result rows and contacts) and the counter of rows
+    written (filled as the blocks are read). Headers and status values are in the active language.
+
+    Raises ReportError for an .xlsx of more rows than a sheet holds, and for contacts before the selection.
+    """
     counter = [0]
-    if kind == AuditEntry.Kind.RESULTS:
-        rows = result_rows(wave=wave, status=status, reason=reason, full_identity=full_identity)
-        return csv_stream(RESULT_COLUMNS, iter_chunks(rows), counter=counter), counter
+    if kind == AuditEntry.Kind.SUMMARY:
+        columns_, rows = columns(SUMMARY_COLUMNS), [summary_rows(_needed(summary), wave)]
+    elif kind == AuditEntry.Kind.CLUSTERS:
+        columns_, rows = columns(CLUSTER_COLUMNS), cluster_member_rows(summary=_needed(summary),
+                                                                      full_identity=full_identity)
+    elif kind == AuditEntry.Kind.RESULTS:
+        columns_, rows = result_columns(), result_rows(wave=wave, status=status, reason=reason,
+                                                       full_identity=full_identity)
+    elif kind == AuditEntry.Kind.CONTACTS:
+        if not wave.seed_is_revealed:
+            raise ReportError(gettext_lazy("Wave %(number)s has no selection yet: no contacts to export."),
+                              number=wave.number)
+        columns_, rows = columns(CONTACT_COLUMNS, prefix="c_"), contact_rows(wave=wave)
+    else:
+        raise ValueError(kind)
+    if file_format == "csv":
+        return csvfile.csv_blocks(columns_, rows, delimiter=delimiter, counter=counter), counter
+    if file_format != "xlsx" or not isinstance(rows, QuerySet):
+        raise ValueError(f"no {file_format} file of {kind}")
+    if (size := rows.count()) > csvfile.XLSX_MAX_ROWS:
+        raise ReportError(gettext_lazy("%(rows)s rows do not fit in one .xlsx sheet (at most %(limit)s): "
+                                       "filter them, or download the CSV."), rows=size, limit=csvfile.XLSX_MAX_ROWS)
+    return csvfile.xlsx_blocks(columns_, rows, counter=counter), counter
+
+
+def _needed(summary: WaveSummary | None) -> WaveSummary:
     if summary is None:
         raise ValueError("a summary is needed: see exportable_summary()")
-    if kind == AuditEntry.Kind.SUMMARY:
-        return csv_stream(["section", "code", "label", "value"], [summary_rows(summary, wave)], counter=counter), counter
-    if kind == AuditEntry.Kind.CLUSTERS:
-        chunks = cluster_member_rows(summary=summary, full_identity=full_identity)
-        return csv_stream(CLUSTER_COLUMNS, chunks, counter=counter), counter
-    raise ValueError(kind)
+    return summary
 
 
-def file_name(*, wave: Wave, kind: str, status: str = "", reason: str = "") -> str:
+def file_name(*, wave: Wave, kind: str, status: str = "", reason: str = "", file_format: str = "csv") -> str:
     parts = [f"gelombang-{wave.number}", kind, status, reason]
-    return "-".join(p for p in parts if p) + ".csv"
+    return "-".join(p for p in parts if p) + "." + file_format

@@ -1,90 +1,18 @@
 """The SQL the reports need that the ORM cannot say on its own, in one place.
 
 Database functions that format a result row inside the query (so the CSV writer receives final text and
-a million rows stream without per-row Python), and the joki clustering (window functions). Each has a
-PostgreSQL and a SQLite spelling; both are tested.
+a million rows stream without per-row Python; the masks are prakerja.lib.privacy's), and the joki
+clustering (window functions). Each has a PostgreSQL and a SQLite spelling; both are tested.
 """
 from __future__ import annotations
 
-from django.db import models
-from django.db.models import Func
-
 from prakerja.lib.identity import PROVINCE_CODES
-
-NAME_MASK = "****"
-
-
-def mask_name(full_name: str) -> str:
-    """`Siti Aminah` -> `Siti A****`: the first word whole, the initial of the next, nothing more.
-
-    A one-word name is shown as it is (it identifies no one without the NIK, which stays masked).
-    MaskedName below is the same rule in SQL.
-    """
-    first, sep, rest = (full_name or "").partition(" ")
-    if not sep:
-        return first
-    return f"{first} {rest.lstrip()[:1]}{NAME_MASK}"
+from prakerja.lib.privacy import OneArgFunc
 
 
-def mask_phone(phone: str) -> str:
-    """`+6281234567890` -> `+62812******7890`: operator prefix and the last four digits (enough to see a
-    sequence of numbers bought together), the rest hidden."""
-    if len(phone or "") < 10:
-        return phone or ""
-    return phone[:6] + "*" * (len(phone) - 10) + phone[-4:]
-
-
-class _OneArgFunc(Func):
-    """A function of one expression whose template may name it several times: its parameters are
-    repeated as often (a column has none; a literal has one per occurrence)."""
-
-    arity = 1
-
-    def as_sql(self, compiler, connection, function=None, template=None, **extra):
-        template = template or self.template
-        sql, params = super().as_sql(compiler, connection, function=function, template=template, **extra)
-        return sql, tuple(params) * template.count("%(expressions)s")
-
-
-class MaskedNumber(_OneArgFunc):
-    """A 16-digit NIK/KK as `3201********0001` (prakerja.lib.identity.mask, in SQL)."""
-
-    template = "(SUBSTR(%(expressions)s, 1, 4) || '********' || SUBSTR(%(expressions)s, 13, 4))"
-    output_field = models.CharField()
-
-
-class MaskedPhone(_OneArgFunc):
-    """mask_phone() in SQL (E.164 numbers are 13 to 16 characters long)."""
-
-    template = (
-        "(SUBSTR(%(expressions)s, 1, 6) || SUBSTR('************', 1, LENGTH(%(expressions)s) - 10)"
-        " || SUBSTR(%(expressions)s, LENGTH(%(expressions)s) - 3, 4))"
-    )
-    output_field = models.CharField()
-
-
-class MaskedName(_OneArgFunc):
-    """mask_name() in SQL."""
-
-    output_field = models.CharField()
-    _template = (
-        "(CASE WHEN {pos}(%(expressions)s, ' ') = 0 THEN %(expressions)s"
-        " ELSE SUBSTR(%(expressions)s, 1, {pos}(%(expressions)s, ' ') - 1) || ' '"
-        " || SUBSTR(LTRIM(SUBSTR(%(expressions)s, {pos}(%(expressions)s, ' ') + 1)), 1, 1) || '" + NAME_MASK + "'"
-        " END)"
-    )
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template=self._template.format(pos="STRPOS"), **extra)
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template=self._template.format(pos="INSTR"), **extra)
-
-
-class ProvinceName(_OneArgFunc):
+class ProvinceName(OneArgFunc):
     """The province name of a NIK (its first two digits), '' for an unknown code."""
 
-    output_field = models.CharField()
     template = (
         "(CASE SUBSTR(%(expressions)s, 1, 2) "
         + " ".join(f"WHEN '{code}' THEN '{name.replace(chr(39), chr(39) * 2)}'" for code, name in PROVINCE_CODES.items())
@@ -92,10 +20,8 @@ class ProvinceName(_OneArgFunc):
     )
 
 
-class WibIsoformat(_OneArgFunc):
+class WibIsoformat(OneArgFunc):
     """An aware datetime as ISO 8601 in WIB (UTC+7, no daylight saving): `2021-04-01T08:30:00+07:00`."""
-
-    output_field = models.CharField()
 
     def as_postgresql(self, compiler, connection, **extra):
         template = "TO_CHAR(%(expressions)s AT TIME ZONE 'Asia/Jakarta', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+07:00\"')"

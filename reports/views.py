@@ -15,11 +15,11 @@ from django.views.decorators.http import require_GET
 
 from eligibility.models import ReasonCode, ScreeningResult
 from prakerja.lib.identity import PROVINCE_CODES
+from prakerja.lib.privacy import can_see_whole, mask_name, mask_phone
 from registration.models import Wave
 from reports import services
 from reports.charts import bar_rows, timeline_svg
 from reports.models import AuditEntry
-from reports.sql import mask_name, mask_phone
 
 # Cluster listing on the page: the biggest clusters, each with its first registrations; the CSV has all.
 PAGE_CLUSTERS = 50
@@ -45,10 +45,10 @@ def staff_permission_required(perm: str) -> Callable:
 
 
 def _full_identity(request: HttpRequest) -> bool:
-    """Whole NIK/KK/name/phone only when asked for (?full=1) by someone who holds view_full_nik."""
+    """Whole NIK/KK/name/phone only when asked for (?full=1) by someone who may see them (can_see_whole)."""
     if request.GET.get("full") != "1":
         return False
-    if not request.user.has_perm(services.PERM_FULL_NIK):
+    if not can_see_whole(request.user):
         raise PermissionDenied
     return True
 
@@ -74,7 +74,8 @@ def wave_report(request: HttpRequest, number: int) -> HttpResponse:
     context = {**admin.site.each_context(request), "is_nav_sidebar_enabled": False, "wave": wave, "state": state, "summary": summary,
                "full_identity": full_identity, "title": str(wave),
                "can_download": request.user.has_perm(services.PERM_DOWNLOAD),
-               "can_full": request.user.has_perm(services.PERM_FULL_NIK),
+               "can_full": can_see_whole(request.user),
+               "can_contacts": request.user.has_perm(services.PERM_CONTACTS),
                "statuses": ScreeningResult.Status.choices, "reasons": ReasonCode.choices}
     shown_rows = 0
     if summary is not None:
@@ -102,20 +103,24 @@ def wave_report(request: HttpRequest, number: int) -> HttpResponse:
     return render(request, "reports/wave.html", context)
 
 
-def _download(request: HttpRequest, number: int, kind: str) -> HttpResponse:
+def _download(request: HttpRequest, number: int, kind: str, file_format: str = "csv") -> HttpResponse:
     wave = get_object_or_404(Wave, number=number)
-    full_identity = _full_identity(request)
+    # The contacts file is whole by nature: its own permission (checked by the decorator) allows it.
+    full_identity = kind == AuditEntry.Kind.CONTACTS or _full_identity(request)
     try:
         status, reason = services.parse_filters(status=request.GET.get("status"), reason=request.GET.get("reason"))
+        delimiter = services.parse_delimiter(request.GET.get("sep"))
         summary = services.exportable_summary(wave=wave, kind=kind)
         blocks, counter = services.export(wave=wave, kind=kind, status=status, reason=reason,
-                                          full_identity=full_identity, summary=summary)
+                                          full_identity=full_identity, summary=summary, file_format=file_format,
+                                          delimiter=delimiter)
     except services.ReportError as exc:
         return render(request, "reports/refused.html", {"wave": wave, "message": str(exc)}, status=400)
     entry = services.record_access(**_actor(request), action=AuditEntry.Action.DOWNLOAD, wave=wave, kind=kind,
                                    status=status, reason=reason, full_identity=full_identity)
-    response = StreamingHttpResponse(services.audited(entry, blocks, counter), content_type="text/csv; charset=utf-8")
-    name = services.file_name(wave=wave, kind=kind, status=status, reason=reason)
+    response = StreamingHttpResponse(services.audited(entry, blocks, counter),
+                                     content_type=services.FORMATS[file_format])
+    name = services.file_name(wave=wave, kind=kind, status=status, reason=reason, file_format=file_format)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "no-store"  # personal data: never kept by a proxy or the browser cache
     return response
@@ -129,6 +134,12 @@ def results_csv(request: HttpRequest, number: int) -> HttpResponse:
 
 @require_GET
 @staff_permission_required(services.PERM_DOWNLOAD)
+def results_xlsx(request: HttpRequest, number: int) -> HttpResponse:
+    return _download(request, number, AuditEntry.Kind.RESULTS, "xlsx")
+
+
+@require_GET
+@staff_permission_required(services.PERM_DOWNLOAD)
 def summary_csv(request: HttpRequest, number: int) -> HttpResponse:
     return _download(request, number, AuditEntry.Kind.SUMMARY)
 
@@ -137,3 +148,15 @@ def summary_csv(request: HttpRequest, number: int) -> HttpResponse:
 @staff_permission_required(services.PERM_DOWNLOAD)
 def clusters_csv(request: HttpRequest, number: int) -> HttpResponse:
     return _download(request, number, AuditEntry.Kind.CLUSTERS)
+
+
+@require_GET
+@staff_permission_required(services.PERM_CONTACTS)
+def contacts_csv(request: HttpRequest, number: int) -> HttpResponse:
+    return _download(request, number, AuditEntry.Kind.CONTACTS)
+
+
+@require_GET
+@staff_permission_required(services.PERM_CONTACTS)
+def contacts_xlsx(request: HttpRequest, number: int) -> HttpResponse:
+    return _download(request, number, AuditEntry.Kind.CONTACTS, "xlsx")

@@ -133,3 +133,19 @@ def eager_celery():
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = True, True
     yield
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = old
+
+
+@pytest.fixture
+def calc():
+    """LibreOffice Calc, headless (tests/spreadsheet.py). Skipped with instructions where it is missing, except
+    under REQUIRE_LIBREOFFICE=1 (CI), where a missing Calc fails the run instead."""
+    import os
+
+    from tests import spreadsheet
+
+    if not spreadsheet.soffice():
+        message = "Spreadsheet round-trip tests need LibreOffice Calc: apt-get install libreoffice-calc-nogui"
+        if os.environ.get("REQUIRE_LIBREOFFICE") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return spreadsheet

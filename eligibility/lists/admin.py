@@ -5,8 +5,6 @@ A version's status changes only through the load (and the swap it ends with): no
 """
 from __future__ import annotations
 
-import csv
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -25,18 +23,12 @@ from eligibility.lists.confirm import replacement_statement
 from eligibility.lists.forms import ExclusionListUploadForm, NikLookupForm
 from eligibility.lists.services import ListFileError, is_nik_on_list, max_upload_bytes, start_exclusion_load
 from eligibility.models.lists import ExclusionList, ListCategory
+from prakerja.lib import csvfile
 from prakerja.lib.admin import ReadOnlyAdminMixin
 from prakerja.lib.identity import mask
 
 UPLOAD_PERMISSION = "eligibility.add_exclusionlist"
 LOOKUP_PERMISSION = "eligibility.lookup_nik"
-
-
-class _Echo:
-    """A write-only file for csv.writer that hands each line back to the streaming response."""
-
-    def write(self, value: str) -> str:
-        return value
 
 
 @admin.register(ExclusionList)
@@ -170,16 +162,8 @@ class ExclusionListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         version = get_object_or_404(ExclusionList, pk=pk)
-        writer = csv.writer(_Echo())
         rows = version.bad_rows.order_by("line").values_list("line", "reason").iterator(chunk_size=5000)
-        lines = (writer.writerow(row) for row in rows)
-        response = StreamingHttpResponse(
-            _with_header(writer.writerow(["line", "reason"]), lines), content_type="text/csv; charset=utf-8"
-        )
+        columns = [csvfile.Column("line", "line"), csvfile.Column("reason", "reason")]
+        response = StreamingHttpResponse(csvfile.csv_lines(columns, rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="bad-rows-{version.category}-{version.pk}.csv"'
         return response
-
-
-def _with_header(header: str, lines):
-    yield header
-    yield from lines

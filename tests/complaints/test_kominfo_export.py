@@ -26,7 +26,7 @@ def _file(address: str, kind=Complaint.Kind.FAKE_WEBSITE) -> Complaint:
 
 def _rows(response) -> list[list[str]]:
     assert response.streaming
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
 
 
 def test_it_exports_each_fake_site_once_with_its_count_and_status(client, staff):

@@ -22,6 +22,7 @@ import zoneinfo
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db.models import Q
 from django.utils import timezone
 
 from eligibility.models import ScreeningResult, ScreeningRun
@@ -92,7 +93,10 @@ def unselected_wave(db) -> Wave:
 
 def staff_with(email: str, *codenames: str) -> User:
     user = User.objects.create_user(email=email, password=PASSWORD, is_staff=True, email_verified_at=timezone.now())
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="reports", codename__in=codenames))
+    # view_full_nik is the one personal-data permission, registration's (prakerja.lib.privacy).
+    user.user_permissions.set(Permission.objects.filter(
+        Q(content_type__app_label="reports", codename__in=codenames)
+        | Q(content_type__app_label="registration", codename__in=codenames, codename="view_full_nik")))
     return User.objects.get(pk=user.pk)  # fresh: no cached permissions
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.core.management import call_command
 from django.urls import reverse
 
+from prakerja.lib import csvfile
 from reports.models import AuditEntry
 
 
@@ -52,21 +53,19 @@ def test_it_marks_an_abandoned_download_incomplete(reporter, wave):
 
 
 def test_it_counts_only_the_rows_of_chunks_handed_over_before_a_disconnect(rf, reporter, wave, monkeypatch):
-    import functools
-
     from django.core.signals import request_finished
     from django.db import close_old_connections
 
-    from reports import services, views
+    from reports import views
 
     # Six rows in chunks of two: header, [A, B], [C, D], [E, F].
-    monkeypatch.setattr(services, "iter_chunks", functools.partial(services.iter_chunks, chunk_rows=2))
+    monkeypatch.setattr(csvfile, "CHUNK_ROWS", 2)
     request = rf.get(reverse("reports:results_csv", kwargs={"number": wave.number}))
     request.user = reporter
     response = views.results_csv(request, number=wave.number)
     blocks = iter(response)
     header, first, second = next(blocks), next(blocks), next(blocks)
-    assert header.startswith(b"wave,nik,") and first.count(b"\n") == 2 and second.count(b"\n") == 2
+    assert header.startswith("\ufeffgelombang,nik,".encode()) and first.count(b"\n") == 2 and second.count(b"\n") == 2
     # The server asked for the second chunk, so the first one was written out; the second one never
     # reached the client: the connection dropped while it was being sent, and the server closes the
     # response. (Its request_finished would close the test's database connection: the test client
@@ -85,10 +84,10 @@ def test_a_stream_closed_after_its_last_chunk_counts_the_chunks_before_it(report
     from reports import services
 
     counter = [0]
-    blocks = services.csv_stream(["a"], [[(1,), (2,)], [(3,)]], counter=counter)
+    blocks = csvfile.csv_blocks([csvfile.Column("a", "a")], [[(1,), (2,)], [(3,)]], counter=counter)
     entry = services.record_access(user=reporter, actor=reporter.email, action="download", wave=wave, kind="results")
     stream = services.audited(entry, blocks, counter)
-    assert [next(stream) for _ in range(3)] == [b"a\r\n", b"1\r\n2\r\n", b"3\r\n"]
+    assert [next(stream) for _ in range(3)] == ["\ufeffa\r\n".encode(), b"1\r\n2\r\n", b"3\r\n"]
     stream.close()
     entry.refresh_from_db()
     assert (entry.row_count, entry.completed) == (2, False)

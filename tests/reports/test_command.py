@@ -19,15 +19,15 @@ def _run(*args) -> str:
 
 
 def _read(path) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
 
 
 def test_it_writes_the_masked_result_file(wave, tmp_path):
     out = tmp_path / "hasil.csv"
-    message = _run("21", "--output", str(out))
+    message = _run("21", "--language", "en", "--output", str(out))
     rows = _read(out)
     assert rows[0] == RESULT_COLUMNS and len(rows) == 7
-    assert rows[1][1:4] == ["3202********0001", "3201********0001", "Siti A****"]
+    assert rows[1][1:4] == ["'3202********0001", "'3201********0001", "S**** A****"]
     assert "Wrote 6 rows (masked)" in message
 
 
@@ -42,13 +42,13 @@ def test_it_writes_the_same_bytes_as_the_download(client, reporter, wave, tmp_pa
 def test_it_writes_whole_numbers_with_full_nik(wave, tmp_path):
     out = tmp_path / "full.csv"
     _run("21", "--reason", "asn", "--full-nik", "--output", str(out))
-    assert _read(out)[1][1:4] == ["3578020505950002", "3578010101200002", "Budi Santoso"]
+    assert _read(out)[1][1:4] == ["'3578020505950002", "'3578010101200002", "Budi Santoso"]
 
 
 def test_it_writes_the_summary_and_the_clusters(wave, tmp_path):
-    _run("21", "--summary", "--output", str(tmp_path / "s.csv"))
+    _run("21", "--summary", "--language", "en", "--output", str(tmp_path / "s.csv"))
     assert ["totals", "eligible", "Eligible", "3"] in _read(tmp_path / "s.csv")
-    _run("21", "--clusters", "--output", str(tmp_path / "c.csv"))
+    _run("21", "--clusters", "--language", "en", "--output", str(tmp_path / "c.csv"))
     assert _read(tmp_path / "c.csv")[0][:4] == ["signal", "cluster", "key", "size"]
 
 
@@ -56,7 +56,9 @@ def test_it_writes_the_summary_and_the_clusters(wave, tmp_path):
     (["99"], "There is no wave 99 (waves: 21)"),
     (["21", "--status", "lolos"], "Status 'lolos' tidak dikenal"),
     (["21", "--reason", "asn;tni"], "Alasan 'asn;tni' tidak dikenal"),
-    (["21", "--summary", "--clusters"], "not both"),
+    (["21", "--summary", "--clusters"], "Give one of"),
+    (["21", "--summary", "--format", "xlsx"], "result rows and the contacts only"),
+    (["21", "--delimiter", "|"], "--delimiter does not accept"),
     (["21", "--summary", "--status", "eligible"], "filter the result rows only"),
     (["21", "--by", "nobody@example.com"], "no active staff account"),
 ])
@@ -75,7 +77,7 @@ def test_it_refuses_an_unwritable_output(wave, tmp_path):
 def test_it_refuses_by_a_staff_member_without_the_permissions(wave, tmp_path, reporter, viewer):
     with pytest.raises(CommandError, match="lacks the permission reports.download_wave_report"):
         _run("21", "--by", viewer.email, "--output", str(tmp_path / "x.csv"))
-    with pytest.raises(CommandError, match="lacks the permission reports.view_full_nik"):
+    with pytest.raises(CommandError, match="lacks the permission registration.view_full_nik"):
         _run("21", "--by", reporter.email, "--full-nik", "--output", str(tmp_path / "x.csv"))
 
 

@@ -74,7 +74,10 @@ def test_it_copies_the_list_versions_of_the_run(wave):
 
 
 def test_it_writes_the_summary_csv_rows(wave):
-    rows = summary_rows(_summary(wave), wave)
+    from django.utils import translation
+
+    with translation.override("en"):
+        rows = summary_rows(_summary(wave), wave)
     assert ("totals", "registrations", "Registrations", 6) in rows
     assert ("totals", "selected", "Selected", 2) in rows
     assert ("reason", "kk_limit", rows[[r[1] for r in rows].index("kk_limit")][2], 1) in rows

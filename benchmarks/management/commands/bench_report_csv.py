@@ -18,7 +18,7 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 
 from eligibility.models import ScreeningResult, ScreeningRun
-from prakerja.lib import cli
+from prakerja.lib import cli, csvfile
 from prakerja.lib.identity import PROVINCE_CODES
 from registration.models import Applicant, Registration, User, Wave
 from reports import services
@@ -83,8 +83,7 @@ class Command(cli.Command):
 
     def _copy(self, wave: Wave) -> tuple[float, int]:
         """COPY of exactly the query the download runs, to /dev/null; returns (seconds, bytes)."""
-        rows = services.result_rows(wave=wave)
-        sql, params = rows.query.sql_with_params()
+        sql, params = csvfile.file_sql(services.result_rows(wave=wave), services.result_columns())
         with connection.cursor() as cursor:
             query = cursor.mogrify(sql, params).decode()
             started = time.perf_counter()

@@ -2,7 +2,6 @@
 upload."""
 from __future__ import annotations
 
-import csv
 
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from eligibility.lists.confirm import replacement_statement
 from eligibility.lists.services import ListFileError, load_exclusion_list
 from eligibility.models.lists import ListCategory
-from prakerja.lib import cli
+from prakerja.lib import cli, csvfile
 
 
 class Command(cli.Command):
@@ -62,8 +61,7 @@ class Command(cli.Command):
     def _write_bad_rows(self, version, path: Path) -> None:
         """Line numbers and reasons only (never the row itself: it may hold a NIK), as the admin's download."""
         rows = version.bad_rows.order_by("line").values_list("line", "reason").iterator(chunk_size=5000)
+        columns = [csvfile.Column("line", "line"), csvfile.Column("reason", "reason")]
         with open(path, "w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
-            writer.writerow(["line", "reason"])
-            writer.writerows(rows)
+            out.writelines(csvfile.csv_lines(columns, rows))
         self.stdout.write("  " + cli.bilingual(_("Bad rows written to %(path)s."), {"path": path}))

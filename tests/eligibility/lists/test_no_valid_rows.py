@@ -86,7 +86,7 @@ def test_an_upload_fails_with_its_cause_and_bad_rows_in_the_admin(in_force, staf
     assert "This load failed; the list in force did not change." in page and REFUSAL in page
     assert "Download the 2 bad rows (CSV)" in page
     bad = staff_client.get(reverse("admin:eligibility_exclusionlist_bad_rows", args=[version.pk]))
-    assert b"".join(bad.streaming_content).decode() == "line,reason\r\n2,format\r\n3,format\r\n"
+    assert b"".join(bad.streaming_content).decode() == "\ufeffline,reason\r\n2,format\r\n3,format\r\n"
     listing = staff_client.get(reverse("admin:eligibility_exclusionlist_changelist")).content.decode()
     assert "failed" in listing
 
