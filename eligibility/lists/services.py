@@ -31,6 +31,7 @@ from eligibility.lists.tables import (
 from eligibility.models.lists import ExclusionList, ListCategory
 from prakerja.lib.digest import digest_bytes
 from prakerja.lib.identity import clean_number, mask
+from prakerja.lib.messages import TranslatableError
 from registration.models import User
 
 logger = logging.getLogger(__name__)
@@ -305,16 +306,48 @@ def _load_version(version: ExclusionList, file: BinaryIO, layout: ListLayout) ->
         raise refused
 
 
+def max_bad_share() -> float:
+    """The share of bad rows (of the lines read) above which a load waits for confirmation."""
+    return float(getattr(settings, "EXCLUSION_LIST_MAX_BAD_SHARE", 0.01))
+
+
+def max_shrink() -> float:
+    """How much smaller than the list in force (a share of its rows) a load may be before it waits."""
+    return float(getattr(settings, "EXCLUSION_LIST_MAX_SHRINK", 0.10))
+
+
+def needs_confirmation(*, lines: int, bad: int, rows: int, previous_rows: int | None) -> bool:
+    """True when a load's figures are too far from what is expected to go live unseen: more than
+    max_bad_share() of its lines are bad, or it has fewer than (1 - max_shrink()) of the rows of the
+    category's list in force (`previous_rows`, None when there is none)."""
+    if lines and bad / lines > max_bad_share():
+        return True
+    return bool(previous_rows) and (previous_rows - rows) / previous_rows > max_shrink()
+
+
 def _swap_or_refuse(version: ExclusionList, counts: LoadCounts) -> ListFileError | None:
-    """Swap the filled version in; or, when the file had no valid row, fail it and return the refusal.
+    """Swap the filled version in, or hold it for confirmation; or, when the file had no valid row, fail
+    it and return the refusal.
 
     A file whose every NIK is bad (a spreadsheet turned them into numbers like 3.20101E+15) must not
     replace the list in force with an empty one: the next screening would exclude nobody of this
-    category. Runs inside the load's transaction, after the bad rows were saved, which stay with the
-    failed version as its report.
+    category. A load with many bad rows, or much smaller than the list in force, is kept with its
+    table filled and indexed but not swapped in (`needs_confirmation`) until a staff member confirms
+    or discards it: the list in force stays meanwhile. Runs inside the load's transaction, after the
+    bad rows were saved, which stay with the version as its report.
     """
     if counts.rows:
-        _swap(version, counts)
+        previous_rows = (
+            ExclusionList.objects.active().filter(category=version.category).exclude(pk=version.pk)
+            .values_list("row_count", flat=True).first()
+        )
+        if needs_confirmation(lines=counts.lines, bad=counts.bad, rows=counts.rows, previous_rows=previous_rows):
+            ExclusionList.objects.filter(pk=version.pk, status=ExclusionList.Status.LOADING).update(
+                status=ExclusionList.Status.NEEDS_CONFIRMATION, previous_row_count=previous_rows,
+                table_name=tables.table_name(version.pk), **_count_fields(counts),
+            )
+            return None
+        _swap(version, table_name=tables.table_name(version.pk), **_count_fields(counts))
         return None
     refused = ListFileError(
         gettext_lazy(
@@ -344,12 +377,21 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
 
-def _swap(version: ExclusionList, counts: LoadCounts) -> None:
-    """Make `version` the active list of its category; the previous active version becomes `replaced`.
+def _count_fields(counts: LoadCounts) -> dict:
+    return {
+        "line_count": counts.lines, "row_count": counts.rows, "duplicate_count": counts.duplicates,
+        "bad_row_count": counts.bad, "kk_dropped_count": counts.kk_dropped, "progress": 100, "error": "",
+    }
 
-    Runs inside the load's transaction: readers see the old version or the new one, never both or none.
-    Locking the previous version's row (FOR UPDATE) waits for a screening that is snapshotting the
-    active versions (FOR SHARE) to commit, so that its run is visible before the old table can go.
+
+def _swap(version: ExclusionList, **fields) -> None:
+    """Make `version` the active list of its category (with `fields` updated); the previous active
+    version becomes `replaced`.
+
+    Runs inside a transaction (the load's, or a confirmation's): readers see the old version or the
+    new one, never both or none. Locking the previous version's row (FOR UPDATE) waits for a screening
+    that is snapshotting the active versions (FOR SHARE) to commit, so that its run is visible before
+    the old table can go.
     """
     lock_swaps()
     previous = list(
@@ -360,17 +402,49 @@ def _swap(version: ExclusionList, counts: LoadCounts) -> None:
     )
     ExclusionList.objects.filter(pk__in=previous).update(status=ExclusionList.Status.REPLACED)
     ExclusionList.objects.filter(pk=version.pk).update(
-        status=ExclusionList.Status.ACTIVE,
-        activated_at=timezone.now(),
-        table_name=tables.table_name(version.pk),
-        line_count=counts.lines,
-        row_count=counts.rows,
-        duplicate_count=counts.duplicates,
-        bad_row_count=counts.bad,
-        kk_dropped_count=counts.kk_dropped,
-        progress=100,
-        error="",
+        status=ExclusionList.Status.ACTIVE, activated_at=timezone.now(), **fields
     )
+
+
+class ListDecisionError(TranslatableError, ValueError):
+    """A confirmation or a discard refused: the version is not waiting for one (any more)."""
+
+
+def _held_version(version_id: int) -> ExclusionList:
+    """The version, locked, if it waits for confirmation; else ListDecisionError."""
+    held = ExclusionList.objects.select_for_update().filter(pk=version_id).first()
+    if held is None or held.status != ExclusionList.Status.NEEDS_CONFIRMATION:
+        raise ListDecisionError(
+            gettext_lazy("List version %(version)s is not waiting for confirmation (its status: %(status)s)."),
+            version=version_id, status=held.get_status_display() if held else "-",
+        )
+    return held
+
+
+def confirm_exclusion_list(*, version_id: int, by: User | None) -> ExclusionList:
+    """Swap a version held for confirmation in as its category's list in force, recording who did, when.
+
+    Raises ListDecisionError when the version is not waiting for confirmation (already confirmed or
+    discarded: two clicks, or two staff members, confirm it once). The list it replaces is released
+    once no running screening uses it.
+    """
+    with transaction.atomic():
+        held = _held_version(version_id)
+        _swap(held, decided_by=by, decided_at=timezone.now())
+    release_unused_list_tables()
+    return ExclusionList.objects.get(pk=version_id)
+
+
+def discard_exclusion_list(*, version_id: int, by: User | None) -> ExclusionList:
+    """Discard a version held for confirmation: recorded with who did it and when, its table dropped, its
+    bad-rows report kept. The list in force stays. Raises ListDecisionError as confirm_exclusion_list."""
+    with transaction.atomic():
+        held = _held_version(version_id)
+        ExclusionList.objects.filter(pk=held.pk).update(
+            status=ExclusionList.Status.DISCARDED, decided_by=by, decided_at=timezone.now()
+        )
+    release_unused_list_tables()
+    return ExclusionList.objects.get(pk=version_id)
 
 
 def is_nik_on_list(*, nik: str, category: str | None = None) -> list[ExclusionList]:

@@ -68,3 +68,11 @@ def staff_client(client, staff):
     client.force_login(staff)
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
+
+
+@pytest.fixture
+def no_confirmation(settings):
+    """Loads go live whatever their figures: for tests of other behaviours whose few-line files have a bad
+    row (over the 1% that sends a load to confirmation, tested in test_needs_confirmation.py)."""
+    settings.EXCLUSION_LIST_MAX_BAD_SHARE = 1.0
+    settings.EXCLUSION_LIST_MAX_SHRINK = 1.0

@@ -20,7 +20,7 @@ def _file(content: str | bytes, name: str = "asn-2021.csv") -> SimpleUploadedFil
     return SimpleUploadedFile(name, content.encode() if isinstance(content, str) else content, "text/csv")
 
 
-def test_it_starts_a_load_that_the_task_finishes(staff_client, staff, settings, tmp_path,
+def test_it_starts_a_load_that_the_task_finishes(staff_client, staff, settings, tmp_path, no_confirmation,
                                                   django_capture_on_commit_callbacks):
     settings.EXCLUSION_LIST_UPLOAD_DIR = tmp_path / "uploads"
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
