@@ -49,3 +49,21 @@ def production_problems(*, debug: bool, digest_key: str, database_engine: str, b
             id="prakerja.W003",
         ))
     return problems
+
+
+@register()
+def exclusion_list_settings(app_configs, **kwargs) -> list:
+    return exclusion_list_problems(
+        max_bad_share=settings.EXCLUSION_LIST_MAX_BAD_SHARE, max_shrink=settings.EXCLUSION_LIST_MAX_SHRINK
+    )
+
+
+def exclusion_list_problems(*, max_bad_share: float, max_shrink: float) -> list:
+    """The confirmation thresholds of list loads are shares: outside 0..1 a load would never (or always) wait."""
+    return [
+        Error(f"{name} must be a share from 0 to 1, not {value}.",
+              hint="0.01 holds a load with more than 1% bad lines for a staff member's confirmation.",
+              id="prakerja.E010")
+        for name, value in [("EXCLUSION_LIST_MAX_BAD_SHARE", max_bad_share), ("EXCLUSION_LIST_MAX_SHRINK", max_shrink)]
+        if not 0 <= value <= 1
+    ]

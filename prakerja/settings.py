@@ -182,6 +182,10 @@ EXCLUSION_LIST_MAX_UPLOAD_MB = env.int("EXCLUSION_LIST_MAX_UPLOAD_MB", default=5
 EXCLUSION_LIST_UPLOAD_DIR = Path(env.str("EXCLUSION_LIST_UPLOAD_DIR", default=str(VAR_DIR / "lists")))
 # A load still "loading" after this many seconds with no live worker holding it is re-queued or failed.
 EXCLUSION_LIST_STALE_AFTER = env.int("EXCLUSION_LIST_STALE_AFTER", default=600)
+# A load waits for a staff member's confirmation when more than this share of its lines are bad, or when
+# it has this share fewer rows than the category's list in force (shares from 0 to 1; prakerja/checks.py).
+EXCLUSION_LIST_MAX_BAD_SHARE = env.float("EXCLUSION_LIST_MAX_BAD_SHARE", default=0.01)
+EXCLUSION_LIST_MAX_SHRINK = env.float("EXCLUSION_LIST_MAX_SHRINK", default=0.10)
 
 # Screening: partitions per phase (each one Celery task, shared by every worker on every machine), and
 # how long a claimed partition may go without finishing before the sweep re-queues it.

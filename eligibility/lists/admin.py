@@ -1,7 +1,8 @@
-"""Admin for exclusion lists: versions (read-only), the upload that starts a load, the bad-rows
-download and the staff look-up "is this NIK on list X".
+"""Admin for exclusion lists: versions (read-only), the upload that starts a load, the confirmation of a
+load held for it, the bad rows by reason and their download, and the staff look-up "is this NIK on list X".
 
-A version's status changes only through the load (and the swap it ends with): no free edit here.
+A version's status changes only through the load (and the swap it ends with) and the Confirm / Discard
+buttons of a held load, which call the services: no free edit here.
 """
 from __future__ import annotations
 
@@ -21,8 +22,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.utils.translation import gettext_lazy
 
 from eligibility.lists.forms import ExclusionListUploadForm, NikLookupForm
-from eligibility.lists.services import ListFileError, is_nik_on_list, max_upload_bytes, start_exclusion_load
-from eligibility.models.lists import ExclusionList, ListCategory
+from eligibility.lists.reasons import bad_rows_by_reason, likely_cause
+from eligibility.lists.services import (
+    ListDecisionError, ListFileError, confirm_exclusion_list, discard_exclusion_list, is_nik_on_list,
+    max_bad_share, max_shrink, max_upload_bytes, start_exclusion_load,
+)
+from eligibility.models.lists import BadRowReason, ExclusionList, ListCategory
 from prakerja.lib.admin import ReadOnlyAdminMixin
 from prakerja.lib.identity import mask
 
@@ -50,7 +55,7 @@ class ExclusionListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = [
         "category", "status", "file_name", "loaded_by", "created_at", "activated_at", "progress_display",
         "error", "line_count", "row_count", "duplicate_count", "bad_row_count", "kk_dropped_count", "bad_rows_link",
-        "table_name", "released_at",
+        "previous_row_count", "decided_by", "decided_at", "table_name", "released_at",
     ]
     readonly_fields = fields
     change_list_template = "eligibility/lists/change_list.html"
@@ -85,6 +90,7 @@ class ExclusionListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             path("upload/", view(self.upload_view), name="eligibility_exclusionlist_upload"),
             path("lookup/", view(self.lookup_view), name="eligibility_exclusionlist_lookup"),
             path("<int:pk>/bad-rows.csv", view(self.bad_rows_view), name="eligibility_exclusionlist_bad_rows"),
+            path("<int:pk>/decide/", view(self.decide_view), name="eligibility_exclusionlist_decide"),
         ] + super().get_urls()
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
@@ -95,6 +101,43 @@ class ExclusionListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "any_loading": ExclusionList.objects.filter(status=ExclusionList.Status.LOADING).exists(),
         }
         return super().changelist_view(request, extra_context)
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        version = self.get_object(request, object_id)
+        extra_context = dict(extra_context or {})
+        if version is not None:
+            extra_context["bad_row_groups"] = bad_rows_by_reason(version) if version.bad_row_count or \
+                version.kk_dropped_count else []
+            if version.status == ExclusionList.Status.NEEDS_CONFIRMATION:
+                in_force = ExclusionList.objects.active().filter(category=version.category).first()
+                extra_context.update({
+                    "in_force": in_force,
+                    "bad_percent": 100 * version.bad_row_count / version.line_count if version.line_count else 0,
+                    "max_bad_percent": 100 * max_bad_share(),
+                    "max_shrink_percent": 100 * max_shrink(),
+                    "can_decide": request.user.has_perm(UPLOAD_PERMISSION),
+                })
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def decide_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """POST "confirm" or "discard" for a load held for confirmation (the upload permission)."""
+        if not request.user.has_perm(UPLOAD_PERMISSION):
+            raise PermissionDenied
+        if request.method != "POST":
+            return redirect("admin:eligibility_exclusionlist_change", pk)
+        version = get_object_or_404(ExclusionList, pk=pk)
+        decision = request.POST.get("decision")
+        try:
+            if decision == "confirm":
+                version = confirm_exclusion_list(version_id=version.pk, by=request.user)
+                messages.success(request, _("%(version)s is now the list in force.") % {"version": version})
+            elif decision == "discard":
+                version = discard_exclusion_list(version_id=version.pk, by=request.user)
+                messages.success(request, _("%(version)s was discarded; the list in force did not change.")
+                                 % {"version": version})
+        except ListDecisionError as exc:
+            messages.error(request, str(exc))
+        return redirect("admin:eligibility_exclusionlist_change", pk)
 
     def upload_view(self, request: HttpRequest) -> HttpResponse:
         if not request.user.has_perm(UPLOAD_PERMISSION):
@@ -155,12 +198,16 @@ class ExclusionListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         version = get_object_or_404(ExclusionList, pk=pk)
-        writer = csv.writer(_Echo())
-        rows = version.bad_rows.order_by("line").values_list("line", "reason").iterator(chunk_size=5000)
-        lines = (writer.writerow(row) for row in rows)
-        response = StreamingHttpResponse(
-            _with_header(writer.writerow(["line", "reason"]), lines), content_type="text/csv; charset=utf-8"
+        labels = dict(BadRowReason.choices)
+        rows = (
+            (line, reason, labels.get(reason, reason), value, likely_cause(reason, value))
+            for line, reason, value in version.bad_rows.order_by("line").values_list("line", "reason", "value")
+            .iterator(chunk_size=5000)
         )
+        header = ["line", "reason", _("reason"), _("value (masked)"), _("likely cause")]
+        writer = csv.writer(_Echo())
+        lines = (writer.writerow(row) for row in rows)
+        response = StreamingHttpResponse(_with_header(writer.writerow(header), lines), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="bad-rows-{version.category}-{version.pk}.csv"'
         return response
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from eligibility.lists import tables
 from eligibility.lists.digests import DigestPool
+from eligibility.lists.spreadsheets import as_csv
 from eligibility.lists.files import CHUNK_BYTES, ListFileError, ListLayout, check_number, inspect_list_file
 from eligibility.lists.tables import (
     LoadCounts, fill_postgresql, fill_sqlite, lock_swaps, release_unused_list_tables, save_bad_rows_generic,
@@ -103,7 +104,7 @@ def load_exclusion_list(
     """
     if category not in ListCategory.values:
         raise ListFileError(gettext_lazy("Unknown list category “%(category)s”."), category=category)
-    with _open(path_or_file) as file:
+    with _open(path_or_file) as given, as_csv(given) as file:
         layout = inspect_list_file(file, category=category)
         version = ExclusionList.objects.create(
             category=category, file_name=file_name[:255], loaded_by=by, status=ExclusionList.Status.LOADING
@@ -116,7 +117,8 @@ def load_exclusion_list(
 
 
 def start_exclusion_load(*, category: str, upload: BinaryIO, file_name: str, by: User | None) -> ExclusionList:
-    """Check an uploaded list file, keep it under var/ (outside the web root) and enqueue its load.
+    """Check an uploaded list file (CSV, or a spreadsheet kept as the CSV of its rows), keep it under var/
+    (outside the web root) and enqueue its load.
 
     Raises ListFileError, storing nothing, for a file refused as a whole. The task starts once this
     transaction commits; the version shows its progress meanwhile.
@@ -125,14 +127,15 @@ def start_exclusion_load(*, category: str, upload: BinaryIO, file_name: str, by:
 
     if category not in ListCategory.values:
         raise ListFileError(gettext_lazy("Unknown list category “%(category)s”."), category=category)
-    inspect_list_file(upload, category=category)
     folder = upload_dir()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{uuid.uuid4().hex}.csv"
-    upload.seek(0)
-    with open(target, "wb") as out:
-        shutil.copyfileobj(upload, out, CHUNK_BYTES)
-    os.chmod(target, 0o600)
+    with as_csv(upload) as file:  # a spreadsheet is kept as the CSV of its rows
+        inspect_list_file(file, category=category)
+        file.seek(0)
+        with open(target, "wb") as out:
+            os.chmod(target, 0o600)
+            shutil.copyfileobj(file, out, CHUNK_BYTES)
     with transaction.atomic():
         version = ExclusionList.objects.create(
             category=category, file_name=file_name[:255], loaded_by=by, source_path=str(target),

@@ -87,7 +87,11 @@ def test_an_upload_fails_with_its_cause_and_bad_rows_in_the_admin(in_force, staf
     assert "This load failed; the list in force did not change." in page and REFUSAL in page
     assert "Download the 2 bad rows (CSV)" in page
     bad = staff_client.get(reverse("admin:eligibility_exclusionlist_bad_rows", args=[version.pk]))
-    assert b"".join(bad.streaming_content).decode() == "line,reason\r\n2,format\r\n3,format\r\n"
+    lines = b"".join(bad.streaming_content).decode().splitlines()
+    assert lines[0] == "line,reason,reason,value (masked),likely cause"
+    assert lines[1].startswith('2,province,NIK has an invalid province code,9901********0001,"The first two digits')
+    assert lines[2].startswith('3,format,NIK is not 16 digits,3201****1290,"12 digits instead of 16')
+    assert len(lines) == 3
     listing = staff_client.get(reverse("admin:eligibility_exclusionlist_changelist")).content.decode()
     assert "failed" in listing
 

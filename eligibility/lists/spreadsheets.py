@@ -1,0 +1,124 @@
+"""Spreadsheet list files (.xlsx, .ods), read by python-calamine into the CSV the loader reads.
+
+Agencies export lists as spreadsheets more often than as CSV. A spreadsheet is turned into a temporary
+UTF-8 CSV file (under var/, deleted when the load ends) that then goes through the same whole-file
+checks (eligibility.lists.files.inspect_list_file, eligibility.lists.damage) and the same loader as an
+uploaded CSV, so both give the same counts and the same bad-row report, line numbers included (the first
+sheet's row n is line n; later sheets' rows continue the count, their header rows left out).
+
+Sheets are read in workbook order. The first sheet's first row is the header; a later sheet whose
+first row is the same header (a list over 1,048,576 rows, a spreadsheet's limit per sheet, split over
+several sheets) has it skipped, and its rows continue the line numbers. calamine holds one sheet's
+cells at a time (at most 1,048,576 rows), never the whole workbook's.
+
+A NIK (or KK) cell stored as a number, not as text, is damage: a spreadsheet keeps 15 significant
+digits of a number, so the 16th is lost. Such a file is refused as a whole, naming the rows (damage.py).
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import tempfile
+from typing import BinaryIO, Iterator
+
+import filetype
+from django.conf import settings
+from django.utils.translation import gettext_lazy
+
+from eligibility.lists.damage import DamageScan
+
+# filetype's names of the formats read here.
+SPREADSHEET_KINDS = {"xlsx", "ods"}
+
+
+def spreadsheet_kind(file: BinaryIO) -> str | None:
+    """"xlsx" or "ods" for a spreadsheet (by content, not by name), else None. Leaves the file at 0."""
+    file.seek(0)
+    kind = filetype.guess(file.read(8192))
+    file.seek(0)
+    return kind.extension if kind is not None and kind.extension in SPREADSHEET_KINDS else None
+
+
+@contextlib.contextmanager
+def as_csv(file: BinaryIO) -> Iterator[BinaryIO]:
+    """The file itself when it is not a spreadsheet; else a temporary CSV of its rows (deleted on exit).
+
+    Raises eligibility.lists.files.ListFileError for a spreadsheet that cannot be read, one with no
+    sheet, one whose header has no `nik` column, and one with NIK or KK cells stored as numbers.
+    """
+    kind = spreadsheet_kind(file)
+    if kind is None:
+        yield file
+        return
+    with tempfile.TemporaryFile(dir=settings.VAR_DIR) as out:
+        write_csv(file, out, kind=kind)
+        out.seek(0)
+        yield out
+
+
+def write_csv(file: BinaryIO, out: BinaryIO, *, kind: str) -> int:
+    """Write the spreadsheet's rows as UTF-8 CSV to `out`; returns the data rows written."""
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    from eligibility.lists.files import ListFileError
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(file)
+    except (CalamineError, ValueError, OSError):
+        raise ListFileError(gettext_lazy("The spreadsheet (%(kind)s) cannot be read: save it again, or as “CSV UTF-8”."),
+                            kind=kind.upper()) from None
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=False)
+    writer = csv.writer(text, lineterminator="\n")
+    header: list[str] | None = None
+    number_columns: list[int] = []
+    scan: DamageScan | None = None
+    line = 1
+    rows = 0
+    for index in range(len(workbook.sheet_names)):
+        sheet = workbook.get_sheet_by_index(index)
+        iterator = iter(sheet.iter_rows())
+        first = next(iterator, None)
+        if first is None:
+            continue
+        cells = [_text(cell).strip().lower() for cell in first]
+        if header is None:
+            header = cells
+            if "nik" not in header:
+                raise ListFileError(gettext_lazy(
+                    "The first row of the first sheet must be a header with a “nik” column; found: %(columns)s."),
+                    columns=", ".join(f"“{name}”" for name in header if name) or gettext_lazy("nothing"))
+            number_columns = [header.index(name) for name in ("nik", "kk") if name in header]
+            scan = DamageScan(nik_index=header.index("nik"), columns=len(header), delimiter=",")
+            writer.writerow(header)
+        elif cells[: len(header)] != header:
+            iterator = _chain(first, iterator)  # a sheet without a header row: its first row is data
+        for row in iterator:
+            line += 1
+            for column in number_columns:
+                # calamine gives a text cell as str, a number cell as float (or int): the 16th digit is gone.
+                if column < len(row) and not isinstance(row[column], str):
+                    scan.add_number_cell(line)
+            writer.writerow(row)
+            rows += 1
+    text.flush()
+    text.detach()
+    if header is None:
+        raise ListFileError(gettext_lazy("The file is empty."))
+    if damage := scan.verdict():
+        raise damage
+    return rows
+
+
+def _chain(first: list, rest: Iterator[list]) -> Iterator[list]:
+    yield first
+    yield from rest
+
+
+def _text(cell) -> str:
+    """A header cell as text: a whole number without its ".0"."""
+    if isinstance(cell, str):
+        return cell
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return "" if cell is None else str(cell)
