@@ -15,7 +15,7 @@ When a file is refused (the thresholds, and why):
   one time in a hundred. A file is refused when the count is improbable by chance: the Chernoff bound
   P(X >= k) <= exp(-n * KL(k/n || p)) for X ~ Binomial(n, p) is below one in a million, and the share
   is at least ZERO_MIN_SHARE (so that a huge list with a slight, real bias is not refused). Eight NIKs
-  that all end in 0 are enough; twenty with half of them are; a million with 11% are not.
+  that all end in 0 are enough; twelve of twenty are; 11% of a million are not.
 - Scientific notation, thousands separators, lines with more fields than the header: refused when
   at least SHARE_MIN (a fifth) of the data lines show it, which is what a column formatted as numbers
   or a systematic delimiter problem looks like. Fewer such lines are bad rows of their own (with the
@@ -85,6 +85,7 @@ class DamageScan:
 
     def __init__(self, *, nik_index: int, columns: int, delimiter: str):
         self.columns = columns
+        self.nik_index = nik_index
         self.sep = delimiter.encode()
         self.lines = 0
         self.zeros = {ending: _Count() for ending in ZERO_CHANCE}
@@ -103,6 +104,12 @@ class DamageScan:
         self.lines += count - chunk.count(b"\n\n") - chunk.startswith(b"\n")
         if self._simple and self.sep not in chunk:
             niks = chunk  # one NIK per line: the chunk is the column
+        elif b'"' in chunk:  # quoted fields may hold the delimiter: the csv module splits them
+            texts = chunk.decode("utf-8", "replace").split("\n")[:-1]
+            niks = "".join(
+                (fields[self.nik_index] if len(fields) > self.nik_index else "") + "\n"
+                for fields in csv.reader(texts, delimiter=self.sep.decode())
+            ).encode()
         else:
             niks = b"\n".join(self._nik_field.findall(chunk)[:count]) + b"\n"
         if b'"' in niks or b" " in niks or b"'" in niks:
