@@ -1,9 +1,9 @@
 """Bad rows a person can act on: the offending value masked, the reason in words, its likely cause.
 
-A bad row's report keeps the cell it was refused for masked by mask_value(): the first and last four
-characters, never a whole NIK (a 16-character value shows as 3273********0000, as prakerja.lib.identity
-masks a NIK), and the rest as stars, so its length and its shape (3.20***E+15, 3.27****...0.007) still
-tell the cause. likely_cause() reads that shape.
+A bad row's report keeps the cell it was refused for masked by mask_value(): at most a quarter of it at
+each end (four characters at most), never a whole NIK (a 16-character value shows as 3273********0000,
+as prakerja.lib.identity masks a NIK), and the rest as stars, so its length and its shape
+(3.20***E+15, 3.20*************.000) still tell the cause. likely_cause() reads that shape.
 """
 from __future__ import annotations
 
@@ -23,15 +23,19 @@ _KEEP = 4  # characters kept at each end
 def mask_value(raw: str) -> str:
     """The cell as a bad-row report may keep it: `3273********0000`, `3.20***E+15`; short values all stars.
 
-    At most MAX_VALUE characters; a value of 2 * 4 characters or fewer (a name, a stray word) is masked
-    whole, since it could be personal and says nothing about a NIK."""
+    At most MAX_VALUE characters, of which at most a quarter at each end (four at most) are shown. A
+    value of 2 * 4 characters or fewer (a name, a stray word) is masked whole, since it could be personal
+    and says nothing about a NIK. A number in scientific notation keeps its exponent (3.20***E+15): its
+    digits beyond the first six are gone anyway, and the exponent is what tells the cause."""
     value = (raw or "").strip()
     if len(value) <= 2 * _KEEP:
         return "*" * len(value)
-    return value[:_KEEP] + "*" * min(len(value) - 2 * _KEEP, MAX_VALUE - 2 * _KEEP) + value[-_KEEP:]
+    keep = _KEEP if _SCIENTIFIC_CELL.fullmatch(value) else min(_KEEP, len(value) // 4)
+    return value[:keep] + "*" * min(len(value) - 2 * keep, MAX_VALUE - 2 * keep) + value[-keep:]
 
 
 _SCIENTIFIC = re.compile(r"[eE]\+?[0-9]+[\"']?$")
+_SCIENTIFIC_CELL = re.compile(r"[0-9]+(?:[.,][0-9]*)?[eE]\+?[0-9]{1,2}")
 _SEPARATED = re.compile(r"[0-9*]+(?:[.,][0-9*]+){2,}")
 
 
