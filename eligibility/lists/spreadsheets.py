@@ -19,6 +19,8 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
+import operator
 import tempfile
 from typing import BinaryIO, Iterator
 
@@ -30,6 +32,7 @@ from eligibility.lists.damage import DamageScan
 
 # filetype's names of the formats read here.
 SPREADSHEET_KINDS = {"xlsx", "ods"}
+BATCH_ROWS = 65536
 
 
 def spreadsheet_kind(file: BinaryIO) -> str | None:
@@ -93,14 +96,19 @@ def write_csv(file: BinaryIO, out: BinaryIO, *, kind: str) -> int:
             writer.writerow(header)
         elif cells[: len(header)] != header:
             iterator = _chain(first, iterator)  # a sheet without a header row: its first row is data
-        for row in iterator:
-            line += 1
+        # In batches, so that the type check and the CSV writing run in C (map, writerows), not per row here.
+        while batch := list(itertools.islice(iterator, BATCH_ROWS)):
             for column in number_columns:
+                if column >= len(batch[0]):  # calamine's rows all have the sheet's width
+                    continue
                 # calamine gives a text cell as str, a number cell as float (or int): the 16th digit is gone.
-                if column < len(row) and not isinstance(row[column], str):
-                    scan.add_number_cell(line)
-            writer.writerow(row)
-            rows += 1
+                if set(map(type, map(operator.itemgetter(column), batch))) - {str}:
+                    for offset, row in enumerate(batch):
+                        if not isinstance(row[column], str):
+                            scan.add_number_cell(line + 1 + offset)
+            writer.writerows(batch)
+            line += len(batch)
+            rows += len(batch)
     text.flush()
     text.detach()
     if header is None:
