@@ -32,7 +32,8 @@ _KK_DROPPED_REASONS = {
 
 
 class ListFileError(TranslatableError, ValueError):
-    """A list file refused as a whole (no `nik` column, not UTF-8, empty, not a CSV file, no valid row).
+    """A list file refused as a whole (no `nik` column, not UTF-8, empty, not a CSV file or a spreadsheet,
+    damaged by a spreadsheet, no valid row).
 
     str() is a message for staff in their language. Nothing was loaded: a file refused before its load
     started stored nothing; one refused after reading it (no valid row) left a `failed` version with its
