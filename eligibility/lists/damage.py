@@ -101,7 +101,7 @@ class DamageScan:
 
     def feed(self, chunk: bytes, first_line: int) -> None:
         count = chunk.count(b"\n")
-        self.lines += count - chunk.count(b"\n\n") - chunk.startswith(b"\n")
+        self.lines += count  # blank lines too (rare): the shares are a little smaller, never larger
         if self._simple and self.sep not in chunk:
             niks = chunk  # one NIK per line: the chunk is the column
         elif b'"' in chunk:  # quoted fields may hold the delimiter: the csv module splits them
@@ -120,7 +120,7 @@ class DamageScan:
             self._add_matches(self.scientific, SCIENTIFIC, niks, first_line)
         if b"." in niks or b"," in niks:
             self._add_matches(self.thousands, THOUSANDS, niks, first_line)
-        if chunk.count(self.sep) != count * (self.columns - 1):
+        if (self.columns > 1 or self.sep in chunk) and chunk.count(self.sep) != count * (self.columns - 1):
             self._add_shifted(chunk, first_line)
 
     def add_number_cell(self, line: int) -> None:
