@@ -3,8 +3,10 @@ NIK cells stored as numbers are refused as damage; several sheets are read in or
 from __future__ import annotations
 
 import io
+import zipfile
 from io import StringIO
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 import xlsxwriter
@@ -125,3 +127,49 @@ def test_the_command_loads_an_xlsx_and_refuses_number_cells(tmp_path):
     bad = write_xlsx(tmp_path / "n.xlsx", [[["nik"], [3201014112900000]]])
     with pytest.raises(CommandError, match="disimpan sebagai angka.* / .*stored as numbers"):
         call_command("import_exclusions", "asn", str(bad), stdout=StringIO())
+
+
+def write_ods(path: Path, rows: list[list]) -> Path:
+    """A minimal OpenDocument spreadsheet (one sheet), as LibreOffice writes one: strings as text cells, numbers as
+    float cells. The `mimetype` member comes first and uncompressed, which is how the format is recognised."""
+    def cell(value) -> str:
+        if isinstance(value, str):
+            return f'<table:table-cell office:value-type="string"><text:p>{escape(value)}</text:p></table:table-cell>'
+        return f'<table:table-cell office:value-type="float" office:value="{value!r}"><text:p>{value}</text:p>' \
+               f'</table:table-cell>'
+
+    body = "".join("<table:table-row>" + "".join(map(cell, row)) + "</table:table-row>" for row in rows)
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body>'
+        f'<office:spreadsheet><table:table table:name="Sheet1">{body}</table:table></office:spreadsheet>'
+        "</office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.'
+        'spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet",
+                         compress_type=zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
+    return path
+
+
+def test_an_ods_file_loads_like_the_xlsx_and_its_number_cells_are_refused(tmp_path):
+    from_ods = load_exclusion_list(category=ListCategory.ASN, path_or_file=write_ods(tmp_path / "l.ods", ROWS),
+                                   file_name="l.ods", by=None)
+    from_xlsx = load_exclusion_list(category=ListCategory.TNI, path_or_file=write_xlsx(tmp_path / "l.xlsx", [ROWS]),
+                                    file_name="l.xlsx", by=None)
+    assert (from_ods.status, from_ods.row_count, from_ods.bad_row_count) == ("active", 3, 3)
+    assert _report(from_ods) == _report(from_xlsx)
+
+    with pytest.raises(ListFileError, match=r"1 NIK cells are stored as numbers, not text \(rows 3\)"):
+        load_exclusion_list(category=ListCategory.ASN, file_name="n.ods", by=None, path_or_file=write_ods(
+            tmp_path / "n.ods", [["nik"], [NIK_A], [3201014112900000]]))
