@@ -173,3 +173,11 @@ def test_an_ods_file_loads_like_the_xlsx_and_its_number_cells_are_refused(tmp_pa
     with pytest.raises(ListFileError, match=r"1 NIK cells are stored as numbers, not text \(rows 3\)"):
         load_exclusion_list(category=ListCategory.ASN, file_name="n.ods", by=None, path_or_file=write_ods(
             tmp_path / "n.ods", [["nik"], [NIK_A], [3201014112900000]]))
+
+
+def test_text_cells_holding_the_delimiter_or_quotes_stay_in_their_column(tmp_path):
+    rows = [["nama", "nik"], ["Budi, S.Pd", NIK_A], ['Siti "Ani"', NIK_B], ["Citra\nBaris dua", NIK_C]]
+    version = load_exclusion_list(category=ListCategory.ASN, path_or_file=write_xlsx(tmp_path / "q.xlsx", [rows]),
+                                  file_name="q.xlsx", by=None)
+    assert (version.line_count, version.row_count, version.bad_row_count) == (3, 3, 0)
+    assert all(is_nik_on_list(nik=nik, category=ListCategory.ASN) for nik in [NIK_A, NIK_B, NIK_C])
