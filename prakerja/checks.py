@@ -63,7 +63,7 @@ def exclusion_list_problems(*, max_bad_share: float, max_shrink: float) -> list:
     return [
         Error(f"{name} must be a share from 0 to 1, not {value}.",
               hint="0.01 holds a load with more than 1% bad lines for a staff member's confirmation.",
-              id="prakerja.E010")
+              id="prakerja.E030")
         for name, value in [("EXCLUSION_LIST_MAX_BAD_SHARE", max_bad_share), ("EXCLUSION_LIST_MAX_SHRINK", max_shrink)]
         if not 0 <= value <= 1
     ]

@@ -311,12 +311,12 @@ def _load_version(version: ExclusionList, file: BinaryIO, layout: ListLayout) ->
 
 def max_bad_share() -> float:
     """The share of bad rows (of the lines read) above which a load waits for confirmation."""
-    return float(getattr(settings, "EXCLUSION_LIST_MAX_BAD_SHARE", 0.01))
+    return settings.EXCLUSION_LIST_MAX_BAD_SHARE
 
 
 def max_shrink() -> float:
     """How much smaller than the list in force (a share of its rows) a load may be before it waits."""
-    return float(getattr(settings, "EXCLUSION_LIST_MAX_SHRINK", 0.10))
+    return settings.EXCLUSION_LIST_MAX_SHRINK
 
 
 def needs_confirmation(*, lines: int, bad: int, rows: int, previous_rows: int | None) -> bool:

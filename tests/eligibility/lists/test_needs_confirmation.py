@@ -90,7 +90,7 @@ def test_the_thresholds_are_settings(write_csv, bansos_in_force, settings):
 def test_the_thresholds_are_checked_at_start_up():
     assert exclusion_list_problems(max_bad_share=0.01, max_shrink=0.1) == []
     problems = exclusion_list_problems(max_bad_share=1.5, max_shrink=-0.1)
-    assert [problem.id for problem in problems] == ["prakerja.E010", "prakerja.E010"]
+    assert [problem.id for problem in problems] == ["prakerja.E030", "prakerja.E030"]
     assert "EXCLUSION_LIST_MAX_BAD_SHARE must be a share from 0 to 1, not 1.5." in problems[0].msg
 
 
