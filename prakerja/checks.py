@@ -84,6 +84,9 @@ RANGES = [
     ("EXCLUSION_LIST_MAX_UPLOAD_MB", 1, None),
     ("EXCLUSION_LIST_DIGEST_PROCESSES", 0, 64),  # None (the default) means one per CPU, at most 4
     ("EXCLUSION_LIST_PARALLEL_MIN_BYTES", 0, None),
+    # Shares of a load (0 to 1): above them a load waits for a staff member's confirmation.
+    ("EXCLUSION_LIST_MAX_BAD_SHARE", 0, 1),
+    ("EXCLUSION_LIST_MAX_SHRINK", 0, 1),
     ("JOKI_IP_MIN_ACCOUNTS", 2, None),  # a "cluster" of one account is every account
     ("JOKI_DEVICE_MIN_ACCOUNTS", 2, None),
     ("JOKI_WINDOW_MINUTES", 1, None),

@@ -191,6 +191,10 @@ EXCLUSION_LIST_STALE_AFTER = env.int("EXCLUSION_LIST_STALE_AFTER", default=600)
 # EXCLUSION_LIST_PARALLEL_MIN_BYTES are digested in the loading process.
 EXCLUSION_LIST_DIGEST_PROCESSES = env.int("EXCLUSION_LIST_DIGEST_PROCESSES", default=None)
 EXCLUSION_LIST_PARALLEL_MIN_BYTES = env.int("EXCLUSION_LIST_PARALLEL_MIN_BYTES", default=32 * 1024 * 1024)
+# A load waits for a staff member's confirmation when more than this share of its lines are bad, or when
+# it has this share fewer rows than the category's list in force (shares from 0 to 1; prakerja/checks.py).
+EXCLUSION_LIST_MAX_BAD_SHARE = env.float("EXCLUSION_LIST_MAX_BAD_SHARE", default=0.01)
+EXCLUSION_LIST_MAX_SHRINK = env.float("EXCLUSION_LIST_MAX_SHRINK", default=0.10)
 
 # Screening: partitions per phase (each one Celery task, shared by every worker on every machine), and
 # how long a claimed partition may go without finishing before the sweep re-queues it.

@@ -1,8 +1,10 @@
 """Exclusion lists: load a category's CSV file as a new version, swap it in, look a NIK up.
 
-Modules: `files` (reading a list file, its layout and its lines), `digests` (keyed digests and binary
-COPY rows in bulk), `tables` (the version tables and their SQL), `services` (loads, swaps, look-ups:
-what the admin, commands and tasks call), `tasks`, `admin`, `forms`.
+Modules: `files` (reading a list file, its layout and its lines), `damage` (spreadsheet damage found
+over the whole file), `spreadsheets` (.xlsx/.ods read into the same CSV), `reasons` (bad rows masked and
+explained), `digests` (keyed digests and binary COPY rows in bulk), `tables` (the version tables and
+their SQL), `services` (loads, swaps, confirmations, look-ups: what the admin, commands and tasks call),
+`tasks`, `admin`, `forms`.
 
 A load is one ExclusionList row (a version) whose entries live in a table of their own,
 `exclusion_list_<id>` (`nik_digest` NOT NULL, unique; `kk_digest` NULL), holding keyed digests only
@@ -10,6 +12,8 @@ A load is one ExclusionList row (a version) whose entries live in a table of the
 applicants). The raw NIKs never persist.
 
 How a file goes in (PostgreSQL), in ONE transaction, so that a failure or a killed worker leaves nothing:
+0. The whole file is checked first (files.inspect_list_file): its header, its encoding, spreadsheet
+   damage (damage.py); a spreadsheet is read into a temporary CSV before (spreadsheets.py).
 1. Python streams the file in chunks. A chunk whose every line is a plain valid record (one compiled
    regex over the whole chunk, in C) is taken as it is; any other chunk is parsed line by line with the
    csv module, its bad lines recorded (line number and reason, never the NIK).
@@ -20,7 +24,9 @@ How a file goes in (PostgreSQL), in ONE transaction, so that a failure or a kill
 3. The primary key (the unique index) is built once, on the filled table. A file with duplicate NIKs
    makes that fail: the table is then rebuilt with one row per digest (the slower, rarer path).
 4. ANALYZE, then the swap: the category's active version becomes `replaced`, the new one `active`
-   (the partial unique constraint allows one active version per category).
+   (the partial unique constraint allows one active version per category). A load with too many bad
+   rows, or much smaller than the list in force, stops before the swap in `needs_confirmation`, its
+   table kept, until a staff member confirms it (the swap) or discards it (its table dropped).
    A file with no valid line at all is refused instead of swapped in (its version `failed`, with
    its bad rows): an empty list would exclude nobody of its category from the next screening.
 A running screening recorded the versions it started with; their tables are dropped only by

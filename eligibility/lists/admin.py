@@ -1,7 +1,8 @@
-"""Admin for exclusion lists: versions (read-only), the upload that starts a load, the bad-rows
-download and the staff look-up "is this NIK on list X".
+"""Admin for exclusion lists: versions (read-only), the upload that starts a load, the confirmation of a
+load held for it, the bad rows by reason and their download, and the staff look-up "is this NIK on list X".
 
-A version's status changes only through the load (and the swap it ends with): no free edit here.
+A version's status changes only through the load (and the swap it ends with) and the Confirm / Discard
+buttons of a held load, which call the services: no free edit here.
 """
 from __future__ import annotations
 
@@ -21,9 +22,12 @@ from django.utils.translation import gettext_lazy
 from eligibility.lists import pending_uploads
 from eligibility.lists.confirm import replacement_statement
 from eligibility.lists.forms import ExclusionListUploadForm, NikLookupForm
-from eligibility.lists.services import ListFileError, is_nik_on_list, max_upload_bytes, start_exclusion_load
+from eligibility.lists.reasons import bad_rows_by_reason, bad_rows_file
+from eligibility.lists.services import (
+    ListDecisionError, ListFileError, check_list_upload, confirm_exclusion_list, discard_exclusion_list, is_nik_on_list,
+    max_bad_share, max_shrink, max_upload_bytes, start_exclusion_load,
+)
 from eligibility.models.lists import ExclusionList, ListCategory
-from prakerja.lib import csvfile
 from prakerja.lib.admin import ReadOnlyAdminMixin
 from prakerja.lib.identity import mask
 
@@ -44,7 +48,7 @@ class ExclusionListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = [
         "category", "status", "file_name", "loaded_by", "created_at", "activated_at", "progress_display",
         "error", "line_count", "row_count", "duplicate_count", "bad_row_count", "kk_dropped_count", "bad_rows_link",
-        "table_name", "released_at",
+        "previous_row_count", "decided_by", "decided_at", "table_name", "released_at",
     ]
     readonly_fields = fields
     change_list_template = "eligibility/lists/change_list.html"
@@ -79,6 +83,7 @@ class ExclusionListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             path("upload/", view(self.upload_view), name="eligibility_exclusionlist_upload"),
             path("lookup/", view(self.lookup_view), name="eligibility_exclusionlist_lookup"),
             path("<int:pk>/bad-rows.csv", view(self.bad_rows_view), name="eligibility_exclusionlist_bad_rows"),
+            path("<int:pk>/decide/", view(self.decide_view), name="eligibility_exclusionlist_decide"),
         ] + super().get_urls()
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
@@ -90,6 +95,43 @@ class ExclusionListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         }
         return super().changelist_view(request, extra_context)
 
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        version = self.get_object(request, object_id)
+        extra_context = dict(extra_context or {})
+        if version is not None:
+            extra_context["bad_row_groups"] = bad_rows_by_reason(version) if version.bad_row_count or \
+                version.kk_dropped_count else []
+            if version.status == ExclusionList.Status.NEEDS_CONFIRMATION:
+                in_force = ExclusionList.objects.active().filter(category=version.category).first()
+                extra_context.update({
+                    "in_force": in_force,
+                    "bad_percent": 100 * version.bad_row_count / version.line_count if version.line_count else 0,
+                    "max_bad_percent": 100 * max_bad_share(),
+                    "max_shrink_percent": 100 * max_shrink(),
+                    "can_decide": request.user.has_perm(UPLOAD_PERMISSION),
+                })
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def decide_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """POST "confirm" or "discard" for a load held for confirmation (the upload permission)."""
+        if not request.user.has_perm(UPLOAD_PERMISSION):
+            raise PermissionDenied
+        if request.method != "POST":
+            return redirect("admin:eligibility_exclusionlist_change", pk)
+        version = get_object_or_404(ExclusionList, pk=pk)
+        decision = request.POST.get("decision")
+        try:
+            if decision == "confirm":
+                version = confirm_exclusion_list(version_id=version.pk, by=request.user)
+                messages.success(request, _("%(version)s is now the list in force.") % {"version": version})
+            elif decision == "discard":
+                version = discard_exclusion_list(version_id=version.pk, by=request.user)
+                messages.success(request, _("%(version)s was discarded; the list in force did not change.")
+                                 % {"version": version})
+        except ListDecisionError as exc:
+            messages.error(request, str(exc))
+        return redirect("admin:eligibility_exclusionlist_change", pk)
+
     def upload_view(self, request: HttpRequest) -> HttpResponse:
         if not request.user.has_perm(UPLOAD_PERMISSION):
             raise PermissionDenied
@@ -98,8 +140,14 @@ class ExclusionListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         form = ExclusionListUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             # Replacing a list is irreversible for the screenings that follow: first a page stating what it
-            # replaces (confirm.replacement_statement); the file waits under var/ meanwhile.
+            # replaces (confirm.replacement_statement); the file waits under var/ meanwhile. A file refused as
+            # a whole is refused here, before anyone is asked to confirm it.
             upload, category = form.cleaned_data["file"], form.cleaned_data["category"]
+            try:
+                check_list_upload(category=category, upload=upload)
+            except ListFileError as exc:
+                form.add_error("file", str(exc))
+                return self._upload_form(request, form)
             pending = pending_uploads.keep(upload, category=category, file_name=upload.name, user=request.user)
             context = {
                 **self.admin_site.each_context(request), "opts": self.model._meta,
@@ -107,6 +155,9 @@ class ExclusionListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 "statement": replacement_statement(category=category, file_name=upload.name, size=upload.size),
             }
             return TemplateResponse(request, "eligibility/lists/upload_confirm.html", context)
+        return self._upload_form(request, form)
+
+    def _upload_form(self, request: HttpRequest, form: ExclusionListUploadForm) -> HttpResponse:
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -162,8 +213,6 @@ class ExclusionListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         version = get_object_or_404(ExclusionList, pk=pk)
-        rows = version.bad_rows.order_by("line").values_list("line", "reason").iterator(chunk_size=5000)
-        columns = [csvfile.Column("line", "line"), csvfile.Column("reason", "reason")]
-        response = StreamingHttpResponse(csvfile.csv_lines(columns, rows), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(bad_rows_file(version), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="bad-rows-{version.category}-{version.pk}.csv"'
         return response

@@ -14,6 +14,8 @@ from typing import IO, BinaryIO, Iterator
 import filetype
 from django.utils.translation import gettext_lazy
 
+from eligibility.lists.damage import DamageScan, looks_like_spreadsheet_number
+from eligibility.lists.reasons import mask_value
 from eligibility.models.lists import BadRowReason, ListCategory
 from prakerja.lib.identity import KK_PATTERN, NIK_PATTERN, clean_number, kk_problem, nik_problem
 from prakerja.lib.messages import TranslatableError
@@ -30,7 +32,8 @@ _KK_DROPPED_REASONS = {
 
 
 class ListFileError(TranslatableError, ValueError):
-    """A list file refused as a whole (no `nik` column, not UTF-8, empty, not a CSV file, no valid row).
+    """A list file refused as a whole (no `nik` column, not UTF-8, empty, not a CSV file or a spreadsheet,
+    damaged by a spreadsheet, no valid row).
 
     str() is a message for staff in their language. Nothing was loaded: a file refused before its load
     started stored nothing; one refused after reading it (no valid row) left a `failed` version with its
@@ -52,13 +55,18 @@ class ListLayout:
 def inspect_list_file(file: BinaryIO, *, category: str) -> ListLayout:
     """Check a whole list file before anything is stored, and find its `nik` (and `kk`) columns.
 
-    Refuses (ListFileError) a binary file (a spreadsheet, a ZIP, a PDF), a file that is not UTF-8 text,
-    one without a `nik` column in its header line, and one with no data line. Reads the file once.
+    Refuses (ListFileError) a binary file (a ZIP, a PDF; spreadsheets are converted before, by
+    eligibility.lists.spreadsheets), a file that is not UTF-8 text (naming its likely encoding), one
+    without a `nik` column in its header line, one with no data line, and one a spreadsheet damaged
+    (eligibility.lists.damage: the finding, its lines and the fix). Reads the file once.
     """
     file.seek(0)
     head = file.read(8192)
     if not head.strip():
         raise ListFileError(gettext_lazy("The file is empty."))
+    for bom, encoding in _OTHER_UNICODE_BOMS:  # before the binary check: UTF-16 text is full of NUL bytes
+        if head.startswith(bom):
+            raise _not_utf8(1, encoding)
     kind = filetype.guess(head)
     if kind is not None or b"\x00" in head:
         raise ListFileError(
@@ -85,16 +93,23 @@ def inspect_list_file(file: BinaryIO, *, category: str) -> ListLayout:
         )
     nik_index = columns.index("nik")
     kk_index = columns.index("kk") if category == ListCategory.PRIOR_AWARDEE and "kk" in columns else None
-    # The whole file must be UTF-8: checked in one pass, so that a load never fails half-way for it.
+    # The whole file must be UTF-8, and free of spreadsheet damage (eligibility.lists.damage): checked in
+    # one pass, so that a load never fails half-way for it.
     decoder = codecs.getincrementaldecoder("utf-8")()
+    scan = DamageScan(nik_index=nik_index, columns=len(columns), delimiter=delimiter)
     has_data = False
     line = 2
     while chunk := file.read(CHUNK_BYTES):
+        if not chunk.endswith(b"\n"):
+            chunk += file.readline()  # whole lines for the scan
         try:
             decoder.decode(chunk)
         except UnicodeDecodeError as exc:
-            raise _not_utf8(line + chunk.count(b"\n", 0, exc.start)) from None
+            raise _not_utf8(line + chunk.count(b"\n", 0, exc.start), _guess_encoding(chunk)) from None
         has_data = has_data or bool(chunk.strip(b" \t\r\n,;"))
+        if b"\r" in chunk:
+            chunk = chunk.replace(b"\r\n", b"\n")
+        scan.feed(chunk if chunk.endswith(b"\n") else chunk + b"\n", line)
         line += chunk.count(b"\n")
     try:
         decoder.decode(b"", final=True)
@@ -102,17 +117,42 @@ def inspect_list_file(file: BinaryIO, *, category: str) -> ListLayout:
         raise _not_utf8(line) from None
     if not has_data:
         raise ListFileError(gettext_lazy("The file has a header but no rows: nothing to load."))
+    if damage := scan.verdict():
+        raise damage
     file.seek(0, os.SEEK_END)
     return ListLayout(
         nik_index=nik_index, kk_index=kk_index, delimiter=delimiter, data_offset=data_offset, size=file.tell()
     )
 
 
-def _not_utf8(line: int) -> ListFileError:
+# Unicode text that is not UTF-8, by its byte-order mark (UTF-32 first: its LE mark starts like UTF-16's).
+_OTHER_UNICODE_BOMS = [
+    (codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16 (Excel’s “Unicode Text”)"), (codecs.BOM_UTF16_BE, "UTF-16"),
+]
+
+
+def _guess_encoding(chunk: bytes) -> str:
+    """The likely encoding of text that is not UTF-8: Excel's plain “CSV” on Windows writes Windows-1252."""
+    try:
+        chunk.decode("cp1252")
+    except UnicodeDecodeError:
+        return gettext_lazy("an unknown 8-bit encoding")
+    return "Windows-1252 (ANSI)"
+
+
+def _not_utf8(line: int, encoding: str | None = None) -> ListFileError:
+    if encoding is None:
+        return ListFileError(
+            gettext_lazy(
+                "The file is not UTF-8 text (first problem on line %(line)s). Save it as “CSV UTF-8” and try again."),
+            line=line,
+        )
     return ListFileError(
         gettext_lazy(
-            "The file is not UTF-8 text (first problem on line %(line)s). Save it as “CSV UTF-8” and try again."),
-        line=line,
+            "The file is in %(encoding)s, not UTF-8 (first problem on line %(line)s). Save it as “CSV UTF-8” "
+            "(in Excel: Save As, “CSV UTF-8 (Comma delimited)”) and load it again."),
+        line=line, encoding=encoding,
     )
 
 
@@ -127,7 +167,7 @@ def check_number(raw: str, *, kk: bool = False) -> tuple[str, str | None]:
 class LineReader:
     """Streams the data lines of a list file as blocks of good lines, in the file's own column layout.
 
-    Bad lines are written to `bad_sink` as "line,reason" and counted; they never reach the database
+    Bad lines are written to `bad_sink` as CSV "line,reason,masked value" and counted; they never reach the database
     as data. Line numbers are physical lines, the header being line 1 (one record per line).
     A line with a valid NIK and an invalid KK (prior-awardee list) is good, passed on with an empty KK,
     and also written to `bad_sink` and counted in `kk_dropped`: a mistyped KK must not take the
@@ -138,6 +178,7 @@ class LineReader:
         self.file = file
         self.layout = layout
         self.bad_sink = bad_sink
+        self._bad_writer = csv.writer(bad_sink, lineterminator="\n")
         self.lines = 0
         self.good = 0
         self.bad = 0
@@ -191,22 +232,25 @@ class LineReader:
             except csv.Error:
                 fields = None
             reason = None
+            raw = ""  # an unparsable line: its text is not kept, even masked
             if fields is None:
                 reason = BadRowReason.FORMAT
             else:
                 raw = fields[layout.nik_index] if len(fields) > layout.nik_index else ""
                 nik, problem = check_number(raw)
                 reason = problem
+                if looks_like_spreadsheet_number(raw):
+                    reason = BadRowReason.FORMAT  # digits from a number format: the 16th is likely lost
                 kk = ""
                 if not reason and layout.kk_index is not None and len(fields) > layout.kk_index:
                     kk, problem = check_number(fields[layout.kk_index], kk=True)
                     if problem and problem != "empty":
                         # Loaded without its KK (kk is ""), and reported.
                         self.kk_dropped += 1
-                        self.bad_sink.write(f"{first_line + offset},{_KK_DROPPED_REASONS[problem]}\n")
+                        self._bad_row(first_line + offset, _KK_DROPPED_REASONS[problem], fields[layout.kk_index])
             if reason:
                 self.bad += 1
-                self.bad_sink.write(f"{first_line + offset},{reason}\n")
+                self._bad_row(first_line + offset, reason, raw)
                 continue
             cells = [""] * self._width
             cells[layout.nik_index] = nik
@@ -215,6 +259,10 @@ class LineReader:
             out.append(layout.delimiter.join(cells))
             self.good += 1
         return ("\n".join(out) + "\n").encode() if out else b""
+
+    def _bad_row(self, line: int, reason: str, raw: str) -> None:
+        """Record a bad line: its number, its reason and the offending value masked (never a whole NIK)."""
+        self._bad_writer.writerow((line, reason, mask_value(raw)))
 
 
 

@@ -5,7 +5,7 @@ from django import forms
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from eligibility.lists.services import ListFileError, inspect_list_file, max_upload_bytes
+from eligibility.lists.services import max_upload_bytes
 from eligibility.models.lists import ListCategory
 from prakerja.lib.identity import clean_number, nik_problem
 from registration.forms import NIK_ERRORS
@@ -14,8 +14,9 @@ from registration.forms import NIK_ERRORS
 class ExclusionListUploadForm(forms.Form):
     category = forms.ChoiceField(label=_("List"), choices=ListCategory.choices)
     file = forms.FileField(
-        label=_("CSV file"),
-        help_text=_("UTF-8 CSV with a header line holding a “nik” column (the 2020 recipients list may add “kk”)."),
+        label=_("List file"),
+        help_text=_("UTF-8 CSV, or an .xlsx or .ods spreadsheet, with a header line holding a “nik” column (the "
+                    "2020 recipients list may add “kk”). Keep the NIK column as text."),
     )
 
     def clean(self):
@@ -28,11 +29,7 @@ class ExclusionListUploadForm(forms.Form):
             self.add_error("file", _("The file is larger than %(limit)s. Load it with the import_exclusions command.")
                            % {"limit": filesizeformat(limit)})
             return cleaned
-        try:
-            # By content, not by name: header, UTF-8 throughout, at least one row, not a spreadsheet.
-            inspect_list_file(upload, category=cleaned["category"])
-        except ListFileError as exc:
-            self.add_error("file", str(exc))
+        # Its content (header, encoding, spreadsheet damage) is checked by start_exclusion_load, once.
         return cleaned
 
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from eligibility.lists import tables
 from eligibility.lists.digests import DigestPool
+from eligibility.lists.spreadsheets import as_csv
 from eligibility.lists.files import CHUNK_BYTES, ListFileError, ListLayout, check_number, inspect_list_file
 from eligibility.lists.tables import (
     LoadCounts, fill_postgresql, fill_sqlite, lock_swaps, release_unused_list_tables, save_bad_rows_generic,
@@ -31,6 +32,7 @@ from eligibility.lists.tables import (
 from eligibility.models.lists import ExclusionList, ListCategory
 from prakerja.lib.digest import digest_bytes
 from prakerja.lib.identity import clean_number, mask
+from prakerja.lib.messages import TranslatableError
 from registration.models import User
 
 logger = logging.getLogger(__name__)
@@ -102,7 +104,7 @@ def load_exclusion_list(
     """
     if category not in ListCategory.values:
         raise ListFileError(gettext_lazy("Unknown list category “%(category)s”."), category=category)
-    with _open(path_or_file) as file:
+    with _open(path_or_file) as given, as_csv(given) as file:
         layout = inspect_list_file(file, category=category)
         version = ExclusionList.objects.create(
             category=category, file_name=file_name[:255], loaded_by=by, status=ExclusionList.Status.LOADING
@@ -114,8 +116,19 @@ def load_exclusion_list(
     return version
 
 
+def check_list_upload(*, category: str, upload: BinaryIO) -> None:
+    """Check a list file as a whole (header, encoding, spreadsheet damage) before anyone is asked to confirm
+    loading it: raises ListFileError, storing nothing. start_exclusion_load checks again what it keeps."""
+    if category not in ListCategory.values:
+        raise ListFileError(gettext_lazy("Unknown list category “%(category)s”."), category=category)
+    with as_csv(upload) as file:
+        inspect_list_file(file, category=category)
+    upload.seek(0)
+
+
 def start_exclusion_load(*, category: str, upload: BinaryIO, file_name: str, by: User | None) -> ExclusionList:
-    """Check an uploaded list file, keep it under var/ (outside the web root) and enqueue its load.
+    """Check an uploaded list file (CSV, or a spreadsheet kept as the CSV of its rows), keep it under var/
+    (outside the web root) and enqueue its load.
 
     Raises ListFileError, storing nothing, for a file refused as a whole. The task starts once this
     transaction commits; the version shows its progress meanwhile.
@@ -124,14 +137,15 @@ def start_exclusion_load(*, category: str, upload: BinaryIO, file_name: str, by:
 
     if category not in ListCategory.values:
         raise ListFileError(gettext_lazy("Unknown list category “%(category)s”."), category=category)
-    inspect_list_file(upload, category=category)
     folder = upload_dir()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{uuid.uuid4().hex}.csv"
-    upload.seek(0)
-    with open(target, "wb") as out:
-        shutil.copyfileobj(upload, out, CHUNK_BYTES)
-    os.chmod(target, 0o600)
+    with as_csv(upload) as file:  # a spreadsheet is kept as the CSV of its rows
+        inspect_list_file(file, category=category)
+        file.seek(0)
+        with open(target, "wb") as out:
+            os.chmod(target, 0o600)
+            shutil.copyfileobj(file, out, CHUNK_BYTES)
     with transaction.atomic():
         version = ExclusionList.objects.create(
             category=category, file_name=file_name[:255], loaded_by=by, source_path=str(target),
@@ -305,16 +319,48 @@ def _load_version(version: ExclusionList, file: BinaryIO, layout: ListLayout) ->
         raise refused
 
 
+def max_bad_share() -> float:
+    """The share of bad rows (of the lines read) above which a load waits for confirmation."""
+    return settings.EXCLUSION_LIST_MAX_BAD_SHARE
+
+
+def max_shrink() -> float:
+    """How much smaller than the list in force (a share of its rows) a load may be before it waits."""
+    return settings.EXCLUSION_LIST_MAX_SHRINK
+
+
+def needs_confirmation(*, lines: int, bad: int, rows: int, previous_rows: int | None) -> bool:
+    """True when a load's figures are too far from what is expected to go live unseen: more than
+    max_bad_share() of its lines are bad, or it has fewer than (1 - max_shrink()) of the rows of the
+    category's list in force (`previous_rows`, None when there is none)."""
+    if lines and bad / lines > max_bad_share():
+        return True
+    return bool(previous_rows) and (previous_rows - rows) / previous_rows > max_shrink()
+
+
 def _swap_or_refuse(version: ExclusionList, counts: LoadCounts) -> ListFileError | None:
-    """Swap the filled version in; or, when the file had no valid row, fail it and return the refusal.
+    """Swap the filled version in, or hold it for confirmation; or, when the file had no valid row, fail
+    it and return the refusal.
 
     A file whose every NIK is bad (a spreadsheet turned them into numbers like 3.20101E+15) must not
     replace the list in force with an empty one: the next screening would exclude nobody of this
-    category. Runs inside the load's transaction, after the bad rows were saved, which stay with the
-    failed version as its report.
+    category. A load with many bad rows, or much smaller than the list in force, is kept with its
+    table filled and indexed but not swapped in (`needs_confirmation`) until a staff member confirms
+    or discards it: the list in force stays meanwhile. Runs inside the load's transaction, after the
+    bad rows were saved, which stay with the version as its report.
     """
     if counts.rows:
-        _swap(version, counts)
+        previous_rows = (
+            ExclusionList.objects.active().filter(category=version.category).exclude(pk=version.pk)
+            .values_list("row_count", flat=True).first()
+        )
+        if needs_confirmation(lines=counts.lines, bad=counts.bad, rows=counts.rows, previous_rows=previous_rows):
+            ExclusionList.objects.filter(pk=version.pk, status=ExclusionList.Status.LOADING).update(
+                status=ExclusionList.Status.NEEDS_CONFIRMATION, previous_row_count=previous_rows,
+                table_name=tables.table_name(version.pk), **_count_fields(counts),
+            )
+            return None
+        _swap(version, table_name=tables.table_name(version.pk), **_count_fields(counts))
         return None
     refused = ListFileError(
         gettext_lazy(
@@ -344,12 +390,21 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
 
-def _swap(version: ExclusionList, counts: LoadCounts) -> None:
-    """Make `version` the active list of its category; the previous active version becomes `replaced`.
+def _count_fields(counts: LoadCounts) -> dict:
+    return {
+        "line_count": counts.lines, "row_count": counts.rows, "duplicate_count": counts.duplicates,
+        "bad_row_count": counts.bad, "kk_dropped_count": counts.kk_dropped, "progress": 100, "error": "",
+    }
 
-    Runs inside the load's transaction: readers see the old version or the new one, never both or none.
-    Locking the previous version's row (FOR UPDATE) waits for a screening that is snapshotting the
-    active versions (FOR SHARE) to commit, so that its run is visible before the old table can go.
+
+def _swap(version: ExclusionList, **fields) -> None:
+    """Make `version` the active list of its category (with `fields` updated); the previous active
+    version becomes `replaced`.
+
+    Runs inside a transaction (the load's, or a confirmation's): readers see the old version or the
+    new one, never both or none. Locking the previous version's row (FOR UPDATE) waits for a screening
+    that is snapshotting the active versions (FOR SHARE) to commit, so that its run is visible before
+    the old table can go.
     """
     lock_swaps()
     previous = list(
@@ -360,17 +415,49 @@ def _swap(version: ExclusionList, counts: LoadCounts) -> None:
     )
     ExclusionList.objects.filter(pk__in=previous).update(status=ExclusionList.Status.REPLACED)
     ExclusionList.objects.filter(pk=version.pk).update(
-        status=ExclusionList.Status.ACTIVE,
-        activated_at=timezone.now(),
-        table_name=tables.table_name(version.pk),
-        line_count=counts.lines,
-        row_count=counts.rows,
-        duplicate_count=counts.duplicates,
-        bad_row_count=counts.bad,
-        kk_dropped_count=counts.kk_dropped,
-        progress=100,
-        error="",
+        status=ExclusionList.Status.ACTIVE, activated_at=timezone.now(), **fields
     )
+
+
+class ListDecisionError(TranslatableError, ValueError):
+    """A confirmation or a discard refused: the version is not waiting for one (any more)."""
+
+
+def _held_version(version_id: int) -> ExclusionList:
+    """The version, locked, if it waits for confirmation; else ListDecisionError."""
+    held = ExclusionList.objects.select_for_update().filter(pk=version_id).first()
+    if held is None or held.status != ExclusionList.Status.NEEDS_CONFIRMATION:
+        raise ListDecisionError(
+            gettext_lazy("List version %(version)s is not waiting for confirmation (its status: %(status)s)."),
+            version=version_id, status=held.get_status_display() if held else "-",
+        )
+    return held
+
+
+def confirm_exclusion_list(*, version_id: int, by: User | None) -> ExclusionList:
+    """Swap a version held for confirmation in as its category's list in force, recording who did, when.
+
+    Raises ListDecisionError when the version is not waiting for confirmation (already confirmed or
+    discarded: two clicks, or two staff members, confirm it once). The list it replaces is released
+    once no running screening uses it.
+    """
+    with transaction.atomic():
+        held = _held_version(version_id)
+        _swap(held, decided_by=by, decided_at=timezone.now())
+    release_unused_list_tables()
+    return ExclusionList.objects.get(pk=version_id)
+
+
+def discard_exclusion_list(*, version_id: int, by: User | None) -> ExclusionList:
+    """Discard a version held for confirmation: recorded with who did it and when, its table dropped, its
+    bad-rows report kept. The list in force stays. Raises ListDecisionError as confirm_exclusion_list."""
+    with transaction.atomic():
+        held = _held_version(version_id)
+        ExclusionList.objects.filter(pk=held.pk).update(
+            status=ExclusionList.Status.DISCARDED, decided_by=by, decided_at=timezone.now()
+        )
+    release_unused_list_tables()
+    return ExclusionList.objects.get(pk=version_id)
 
 
 def is_nik_on_list(*, nik: str, category: str | None = None) -> list[ExclusionList]:

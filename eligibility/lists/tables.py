@@ -202,10 +202,12 @@ def save_bad_rows_postgresql(version: ExclusionList, bad_sink: IO[str]) -> None:
     bad_sink.seek(0)
     table = ExclusionListBadRow._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TEMPORARY TABLE exclusion_bad_stage (line bigint, reason text) ON COMMIT DROP")
-        cursor.copy_expert("COPY exclusion_bad_stage (line, reason) FROM STDIN WITH (FORMAT csv)", bad_sink)
         cursor.execute(
-            f"INSERT INTO {table} (exclusion_list_id, line, reason) SELECT %s, line, reason FROM exclusion_bad_stage",
+            "CREATE TEMPORARY TABLE exclusion_bad_stage (line bigint, reason text, value text) ON COMMIT DROP")
+        cursor.copy_expert("COPY exclusion_bad_stage (line, reason, value) FROM STDIN WITH (FORMAT csv)", bad_sink)
+        cursor.execute(
+            f"INSERT INTO {table} (exclusion_list_id, line, reason, value)"
+            f" SELECT %s, line, reason, coalesce(value, '') FROM exclusion_bad_stage",
             [version.pk],
         )
         cursor.execute("DROP TABLE exclusion_bad_stage")
@@ -216,7 +218,7 @@ def save_bad_rows_generic(version: ExclusionList, bad_sink: IO[str]) -> None:
     bad_sink.seek(0)
     batch = []
     for row in csv.reader(bad_sink):
-        batch.append(ExclusionListBadRow(exclusion_list=version, line=int(row[0]), reason=row[1]))
+        batch.append(ExclusionListBadRow(exclusion_list=version, line=int(row[0]), reason=row[1], value=row[2]))
         if len(batch) >= 5000:
             ExclusionListBadRow.objects.bulk_create(batch)
             batch = []
@@ -231,7 +233,9 @@ def lock_swaps() -> None:
 
 
 def release_unused_list_tables() -> list[str]:
-    """Drop the entries tables of replaced (or failed) versions that no running screening uses.
+    """Drop the entries tables of replaced (or failed, or discarded) versions that no running screening uses.
+
+    A version waiting for confirmation keeps its table: confirming it swaps that table in.
 
     A running ScreeningRun names its versions in list_versions ([{"version_id": ...}, ...]); their
     tables stay until the run is no longer running. Returns the names of the dropped tables.
@@ -249,7 +253,7 @@ def release_unused_list_tables() -> list[str]:
         }
         candidates = (
             ExclusionList.objects.select_for_update()
-            .filter(status__in=[ExclusionList.Status.REPLACED, ExclusionList.Status.FAILED])
+            .filter(status__in=[ExclusionList.Status.REPLACED, ExclusionList.Status.FAILED, ExclusionList.Status.DISCARDED])
             .exclude(table_name="")
             .exclude(pk__in=[pk for pk in in_use if isinstance(pk, int)])
         )

@@ -37,12 +37,16 @@ class ExclusionListQuerySet(models.QuerySet):
 class ExclusionList(models.Model):
     class Status(models.TextChoices):
         LOADING = "loading", _("Loading")
+        # Loaded, indexed and kept, but not in force: too many bad rows, or much smaller than the list in
+        # force. A staff member confirms it (swapped in) or discards it (its table dropped).
+        NEEDS_CONFIRMATION = "needs_confirmation", _("Needs confirmation")
         ACTIVE = "active", _("Active")
         REPLACED = "replaced", _("Replaced")
         FAILED = "failed", _("Failed")
+        DISCARDED = "discarded", _("Discarded")
 
     category = models.CharField(_("category"), max_length=32, choices=ListCategory)
-    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.LOADING)
+    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.LOADING)
     file_name = models.CharField(_("file name"), max_length=255)
     loaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
@@ -70,6 +74,14 @@ class ExclusionList(models.Model):
     # and how many times the sweep did so: a version stuck in `loading` is retried, then failed.
     enqueued_at = models.DateTimeField(null=True, blank=True, editable=False)
     requeues = models.PositiveSmallIntegerField(default=0, editable=False)
+    # A load held for confirmation: the row count of the list in force when it was held (None: there was
+    # none), and who confirmed or discarded it, when.
+    previous_row_count = models.PositiveBigIntegerField(_("rows in the list in force"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("confirmed or discarded by"),
+    )
+    decided_at = models.DateTimeField(_("confirmed or discarded at"), null=True, blank=True)
 
     objects = ExclusionListQuerySet.as_manager()
 
@@ -119,13 +131,16 @@ class BadRowReason(models.TextChoices):
 class ExclusionListBadRow(models.Model):
     """A line of a list file that was not loaded (or, for a bad KK, loaded without its KK), and why.
 
-    Never the NIK itself: line number and reason only."""
+    Never the NIK itself: line number, reason and the offending value masked."""
 
     exclusion_list = models.ForeignKey(
         ExclusionList, on_delete=models.CASCADE, related_name="bad_rows", verbose_name=_("exclusion list")
     )
     line = models.PositiveBigIntegerField(_("line"))
     reason = models.CharField(_("reason"), max_length=32, choices=BadRowReason)
+    # The offending cell masked by eligibility.lists.reasons.mask_value (never a whole NIK): enough for
+    # staff to see the cause (3.20***E+15, 3273*******0000), too little to identify anyone.
+    value = models.CharField(_("value (masked)"), max_length=40, blank=True, default="")
 
     class Meta:
         verbose_name = _("bad row")

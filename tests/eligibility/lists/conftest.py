@@ -68,3 +68,22 @@ def staff_client(client, staff):
     client.force_login(staff)
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
+
+
+@pytest.fixture
+def no_confirmation(settings):
+    """Loads go live whatever their figures: for tests of other behaviours whose few-line files have a bad
+    row (over the 1% that sends a load to confirmation, tested in test_needs_confirmation.py)."""
+    settings.EXCLUSION_LIST_MAX_BAD_SHARE = 1.0
+    settings.EXCLUSION_LIST_MAX_SHRINK = 1.0
+
+
+def valid_niks(count: int, *, first_serial: int = 1001, province: str = "32") -> list[str]:
+    """`count` distinct valid NIKs (a real date, a serial that is not 0000), with natural last digits."""
+    return [f"{province}0101{day:02d}0190{serial:04d}" for serial in range(first_serial, first_serial + count)
+            for day in [1 + serial % 28]]
+
+
+def excel_truncated(nik: str) -> str:
+    """The NIK as a spreadsheet keeps it once stored as a number: 15 significant digits, the 16th a 0."""
+    return nik[:15] + "0"

@@ -12,7 +12,7 @@ from tests.eligibility.lists.conftest import NIK_A, NIK_B
 pytestmark = pytest.mark.django_db
 
 
-def test_it_loads_a_file_and_prints_the_counts(write_csv, staff):
+def test_it_loads_a_file_and_prints_the_counts(write_csv, staff, no_confirmation):
     out = StringIO()
     path = write_csv(f"nik\n{NIK_A}\n{NIK_B}\n{NIK_A}\nxyz\n", name="bsu.csv")
     call_command("import_exclusions", "bsu", str(path), "--by", staff.email, "--yes", stdout=out)

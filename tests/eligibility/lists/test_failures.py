@@ -10,11 +10,11 @@ from tests.eligibility.lists.conftest import NIK_A, NIK_B, list_tables, on_table
 
 
 @pytest.mark.django_db
-def test_a_failed_load_changes_nothing_but_its_own_status(write_csv, monkeypatch):
+def test_a_failed_load_changes_nothing_but_its_own_status(write_csv, monkeypatch, no_confirmation):
     old = load_exclusion_list(category=ListCategory.ASN, path_or_file=write_csv(f"nik\n{NIK_A}\n"), file_name="a",
                               by=None)
 
-    def broken_swap(version, counts):
+    def broken_swap(version, **fields):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(lists, "_swap", broken_swap)

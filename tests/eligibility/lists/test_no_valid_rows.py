@@ -1,5 +1,6 @@
-"""A file without a single valid NIK (a spreadsheet wrote them as 3.20101E+15) never replaces the list in force:
-the load fails, says why, and keeps its bad-rows report."""
+"""A file without a single valid NIK never replaces the list in force: the load fails, says why, and keeps its
+bad-rows report. (A file whose NIKs a spreadsheet wrote as 3.20101E+15 is refused before, as damage:
+test_damage.py.)"""
 from __future__ import annotations
 
 import io
@@ -16,7 +17,7 @@ from tests.eligibility.lists.conftest import KK_A, NIK_A, NIK_B, list_tables
 
 pytestmark = pytest.mark.django_db
 
-EXCEL = "nik,nama\n3.20101E+15,Siti\n3.57801E+15,Budi\n"
+EXCEL = "nik,nama\n9901014112900001,Siti\n320101411290,Budi\n"  # no province 99; 12 digits
 REFUSAL = (
     "No row of the file has a valid NIK (bad rows: 2), so nothing was loaded and the list in force did not change."
 )
@@ -32,7 +33,7 @@ def _assert_failed_and_list_in_force_unchanged(failed: ExclusionList, in_force: 
     assert failed.status == ExclusionList.Status.FAILED
     assert failed.error.startswith(REFUSAL) and "3.20101E+15" in failed.error
     assert (failed.line_count, failed.row_count, failed.bad_row_count, failed.table_name) == (2, 0, 2, "")
-    assert list(failed.bad_rows.order_by("line").values_list("line", "reason")) == [(2, "format"), (3, "format")]
+    assert list(failed.bad_rows.order_by("line").values_list("line", "reason")) == [(2, "province"), (3, "format")]
     assert ExclusionList.objects.active().get() == in_force
     assert is_nik_on_list(nik=NIK_A, category=ListCategory.ASN) == [in_force]
     assert list_tables() == {in_force.table_name}
@@ -57,7 +58,7 @@ def test_it_refuses_it_as_a_first_list_too(write_csv):
 
 def test_it_refuses_a_prior_awardee_file_with_valid_kks_but_no_valid_nik(write_csv):
     with pytest.raises(ListFileError):
-        load_exclusion_list(category=ListCategory.PRIOR_AWARDEE, path_or_file=write_csv(f"nik,kk\n3.2E+15,{KK_A}\n"),
+        load_exclusion_list(category=ListCategory.PRIOR_AWARDEE, path_or_file=write_csv(f"nik,kk\n12,{KK_A}\n"),
                             file_name="p.csv", by=None)
     assert list(ExclusionList.objects.values_list("status", "row_count", "bad_row_count")) == [("failed", 0, 1)]
 
@@ -86,12 +87,16 @@ def test_an_upload_fails_with_its_cause_and_bad_rows_in_the_admin(in_force, staf
     assert "This load failed; the list in force did not change." in page and REFUSAL in page
     assert "Download the 2 bad rows (CSV)" in page
     bad = staff_client.get(reverse("admin:eligibility_exclusionlist_bad_rows", args=[version.pk]))
-    assert b"".join(bad.streaming_content).decode() == "\ufeffline,reason\r\n2,format\r\n3,format\r\n"
+    lines = b"".join(bad.streaming_content).decode("utf-8-sig").splitlines()
+    assert lines[0] == "line,reason,reason,value (masked),likely cause"
+    assert lines[1].startswith('2,province,NIK has an invalid province code,9901********0001,"The first two digits')
+    assert lines[2].startswith('3,format,NIK is not 16 digits,320******290,"12 digits instead of 16')
+    assert len(lines) == 3
     listing = staff_client.get(reverse("admin:eligibility_exclusionlist_changelist")).content.decode()
     assert "failed" in listing
 
 
-def test_a_file_with_one_valid_nik_among_mangled_ones_still_loads(write_csv, in_force):
+def test_a_file_with_one_valid_nik_among_mangled_ones_still_loads(write_csv, in_force, no_confirmation):
     version = load_exclusion_list(category=ListCategory.ASN, path_or_file=write_csv(EXCEL + f"{NIK_B},Andi\n"),
                                   file_name="asn-2022.csv", by=None)
     assert (version.status, version.row_count, version.bad_row_count) == ("active", 1, 2)
