@@ -176,7 +176,7 @@ def send_batch(*, batch: int, connection_factory: Callable | None = None) -> Bat
     rows = list(Notification.objects.filter(pk__in=ids).order_by("pk").select_related(
         "user", "registration__wave", "registration__applicant", "registration__result"))
     pending = [row.pk for row in rows]
-    backend = (connection_factory or mail.get_connection)()
+    backend = connection_factory() if connection_factory else mail.mailers.default
     try:
         backend.open()
     except (smtplib.SMTPException, OSError) as exc:
