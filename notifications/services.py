@@ -102,12 +102,15 @@ def claim(*, batch: int, now: dt.datetime | None = None) -> list[int]:
     now = now or timezone.now()
     table = Notification._meta.db_table
     lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    # A MATERIALIZED CTE, not `WHERE id IN (SELECT ... LIMIT n)`: PostgreSQL may evaluate such a subquery more
+    # than once and claim more than `batch` rows.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET status = %s, claimed_at = %s, attempts = attempts + 1"
-            f" WHERE id IN (SELECT id FROM {table} WHERE status = %s AND available_at <= %s"
-            f"  ORDER BY available_at, id LIMIT %s{lock}) AND status = %s RETURNING id",
-            [Status.SENDING, now, Status.QUEUED, now, batch, Status.QUEUED],
+            f"WITH picked AS MATERIALIZED (SELECT id FROM {table} WHERE status = %s AND available_at <= %s"
+            f"  ORDER BY available_at, id LIMIT %s{lock})"
+            f" UPDATE {table} SET status = %s, claimed_at = %s, attempts = attempts + 1"
+            f" WHERE id IN (SELECT id FROM picked) AND status = %s RETURNING id",
+            [Status.QUEUED, now, batch, Status.SENDING, now, Status.QUEUED],
         )
         return sorted(row[0] for row in cursor.fetchall())
 
