@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -106,7 +106,7 @@ class WaveAdmin(admin.ModelAdmin):
     inlines = [WaveChangeInline]
     change_form_template = "eligibility/wave_change_form.html"
     readonly_fields = ["status", "opened_at", "closed_at", "closed_by", "seed_commitment", "seed_display",
-                       "seed_revealed_at", "selected_by", "report_link"]
+                       "seed_revealed_at", "selected_by", "report_link", "notifications"]
 
     def get_fieldsets(self, request, obj=None):
         main = ["number", "quota", "opens_at", "closes_at"]
@@ -114,7 +114,7 @@ class WaveAdmin(admin.ModelAdmin):
             return [(None, {"fields": main})]
         return [
             (None, {"fields": main + ["status"]}),
-            (_("Lifecycle"), {"fields": ["opened_at", "closed_at", "closed_by", "report_link"]}),
+            (_("Lifecycle"), {"fields": ["opened_at", "closed_at", "closed_by", "report_link", "notifications"]}),
             (_("Lottery"), {"fields": ["seed_commitment", "seed_display", "seed_revealed_at", "selected_by"]}),
         ]
 
@@ -192,6 +192,14 @@ class WaveAdmin(admin.ModelAdmin):
         if wave.seed_is_revealed:
             return wave.seed
         return _("secret until the selection (only its SHA-256 commitment is public)")
+
+    @admin.display(description=gettext_lazy("e-mails to applicants"))
+    def notifications(self, wave: Wave) -> str:
+        """The mail outbox's progress (notifications app); "unconfirmed" rows are never resent by themselves."""
+        from notifications.services import progress
+
+        counts = {key: formats.number_format(value, force_grouping=True) for key, value in progress(wave=wave).items()}
+        return _("%(queued)s queued, %(sent)s sent, %(failed)s failed, %(sending)s being sent or unconfirmed") % counts
 
     @admin.display(description=gettext_lazy("report"))
     def report_link(self, wave: Wave) -> str:

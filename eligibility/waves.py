@@ -319,6 +319,14 @@ def select_awardees(*, wave: Wave, by: User | None) -> int:
         _check_earlier_recipients_known(wave)
         sql.rank_eligible(wave)
         _move(wave, from_=Status.SCREENED, to=Status.SELECTED, seed_revealed_at=timezone.now(), selected_by=by)
+        # In the same transaction: card numbers, the published draw (docs/DOMAIN.md) and the e-mails telling it.
+        from eligibility.cards import assign_card_numbers
+        from eligibility.draw import publish_draw
+        from notifications.services import queue_selection
+
+        assign_card_numbers(wave_id=wave.pk)
+        publish_draw(wave=wave)
+        queue_selection(wave_id=wave.pk)
         # A later wave waiting for these recipients starts its screening now (the sweep is the fallback).
         from eligibility.screening.services import enqueue_wave_summary
         from eligibility.screening.tasks import screen_wave

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "eligibility",
     "reports",
     "complaints",
+    "notifications",
 ]
 # The benchmark commands (make bench) are development tools: not installed, so not listed by
 # `manage.py help`, in production.
@@ -225,9 +226,13 @@ COMPLAINT_EVIDENCE_RETENTION_DAYS = env.int("COMPLAINT_EVIDENCE_RETENTION_DAYS",
 # E-mail: one URL (django-environ) turned into Django 6.1's MAILERS. The default prints messages in the
 # terminal that runs `make run`, where a developer reads the verification link.
 _email = env.email_url("EMAIL_URL", default="consolemail://")
+_email_backend = _email.pop("EMAIL_BACKEND")
+if _email_backend == "django.core.mail.backends.console.EmailBackend":
+    # Prints bodies as written (8bit), not quoted-printable: a long link stays on one line (prakerja.lib.mail).
+    _email_backend = "prakerja.lib.mail.ConsoleBackend"
 MAILERS = {
     "default": {
-        "BACKEND": _email.pop("EMAIL_BACKEND"),
+        "BACKEND": _email_backend,
         "OPTIONS": {
             option: _email[key]
             for key, option in {
@@ -239,6 +244,13 @@ MAILERS = {
         },
     }
 }
+# The applicants' mail outbox (notifications app): messages a second on average, rows claimed per batch, and
+# how long a batch the mail server refused waits before it is tried again.
+NOTIFICATION_RATE = env.float("NOTIFICATION_RATE", default=50.0)
+NOTIFICATION_BATCH = env.int("NOTIFICATION_BATCH", default=200)
+NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=60)
+# A recipient must buy their first training within this many days of the selection (docs/DOMAIN.md).
+PRAKERJA_TRAINING_DEADLINE_DAYS = env.int("PRAKERJA_TRAINING_DEADLINE_DAYS", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Kartu Prakerja <noreply@prakerja.go.id>")
 
 # Celery. The default broker is kombu's SQLAlchemy transport on a SQLite file under var/: no server needed, and
@@ -270,6 +282,8 @@ CELERY_BEAT_SCHEDULE = {
     # Re-queue screening partitions whose worker vanished (SIGKILL, lost Redis queue).
     "requeue-stale-partitions": {"task": "eligibility.screening.tasks.requeue_stale_partitions", "schedule": 60.0},
     # Delete the files of complaints closed longer ago than COMPLAINT_EVIDENCE_RETENTION_DAYS, nightly.
+    # Resume the mail outbox after a worker died or the mail server was away (one drainer at a time).
+    "drain-notifications": {"task": "notifications.tasks.drain_notifications", "schedule": 60.0},
     "remove-expired-evidence": {"task": "complaints.tasks.remove_expired_evidence",
                                 "schedule": crontab(hour=2, minute=30)},
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -54,6 +55,9 @@ class User(AbstractUser):
     # Keyed digests (never the raw values) of where the account was created: joki signals for reports.
     signup_ip_digest = models.UUIDField(null=True, blank=True, editable=False)
     signup_user_agent_digest = models.UUIDField(null=True, blank=True, editable=False)
+    # The language the applicant's e-mails are written in: the active one when they signed up or last saved
+    # their profile (registration.services).
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="id")
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

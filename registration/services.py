@@ -68,6 +68,7 @@ def sign_up(
             user = User.objects.create_user(
                 email=email,
                 password=password,
+                language=_active_language(),
                 signup_ip_digest=_digest_or_none(ip),
                 signup_user_agent_digest=_digest_or_none(user_agent),
             )
@@ -90,6 +91,12 @@ def _queue_mail(task_name: str, *, user: User, base_url: str | None) -> None:
     getattr(tasks, task_name).delay_on_commit(
         user_id=user.pk, base_url=base_url or settings.SITE_URL, language=translation.get_language() or "id"
     )
+
+
+def _active_language() -> str:
+    """The language an applicant's e-mails are written in: the one active in their request (see User.language)."""
+    active = (translation.get_language() or "").split("-")[0]
+    return active if active in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
 def _address_tag(email: str) -> str:
@@ -212,12 +219,14 @@ def save_profile(
             if applicant is None:
                 applicant = Applicant(user=user, **values)
                 applicant.save(force_insert=True)
+                User.objects.filter(pk=user.pk).update(language=_active_language())
                 return applicant
             locked = profile_is_locked(applicant)
             for field, value in values.items():
                 if not (locked and field in LOCKED_AFTER_JOINING):
                     setattr(applicant, field, value)
             applicant.save()
+            User.objects.filter(pk=user.pk).update(language=_active_language())
             return applicant
     except IntegrityError:
         raise ProfileConflict(_conflicting_field(user=user, nik=nik, phone=phone)) from None
@@ -349,7 +358,7 @@ def join_wave(*, applicant: Applicant, wave: Wave, ip: str | None, user_agent: s
         )
         try:
             with transaction.atomic():  # a savepoint: the outer transaction survives a lost race
-                return Registration.objects.create(
+                registration = Registration.objects.create(
                     wave=wave,
                     applicant=applicant,
                     registered_at=now,
@@ -359,6 +368,11 @@ def join_wave(*, applicant: Applicant, wave: Wave, ip: str | None, user_agent: s
                     user_agent_digest=_digest_or_none(user_agent),
                     seconds_since_signup=max(0, int((now - applicant.user.date_joined).total_seconds())),
                 )
+            # The "you joined" e-mail is queued in this transaction: no join without it, none without a join.
+            from notifications.services import queue_joined
+
+            queue_joined(registration=registration)
+            return registration
         except IntegrityError:
             # Another try of the same applicant committed first (READ COMMITTED: now visible).
             existing = Registration.objects.filter(wave=wave, applicant=applicant).first()

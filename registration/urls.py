@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.landing, name="landing"),
     path("gelombang/<int:number>/", views.wave_detail, name="wave"),
     path("gelombang/<int:number>/gabung/", views.join, name="join"),
+    path("gelombang/<int:number>/tiket.txt", views.wave_tickets, name="wave_tickets"),
     path("daftar/", views.signup, name="signup"),
     path("daftar/cek-email/", views.signup_done, name="signup_done"),
     # Before verifikasi/<token>/: "kirim-ulang" would otherwise be read as a token.

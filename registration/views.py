@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -20,6 +20,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from complaints.models import Suspension
+from eligibility.cards import training_deadline
+from eligibility.draw import iter_ticket_lines, ticket
+from eligibility.models.draw import PublishedDraw
+from eligibility.models.screening import ScreeningResult
 from prakerja.lib.http import client_ip
 from prakerja.lib.identity import canonical_email
 from registration import services
@@ -52,7 +56,8 @@ def _applicant_for(user: User) -> Applicant | None:
 
 def _wave_context(wave: Wave | None) -> dict:
     now = timezone.now()
-    return {"wave": wave, "now": now, "phase": wave.phase(now) if wave else "none"}
+    return {"wave": wave, "now": now, "phase": wave.phase(now) if wave else "none",
+            "draw": PublishedDraw.objects.filter(wave=wave).first() if wave and wave.seed_is_revealed else None}
 
 
 def landing(request: HttpRequest) -> HttpResponse:
@@ -63,6 +68,15 @@ def wave_detail(request: HttpRequest, number: int) -> HttpResponse:
     # Draft waves are not public yet: their dates may still change.
     wave = get_object_or_404(Wave.objects.published(), number=number)
     return render(request, "registration/wave_detail.html", _wave_context(wave))
+
+
+def wave_tickets(request: HttpRequest, number: int) -> StreamingHttpResponse:
+    """The ticket list of a selected wave (docs/DOMAIN.md, "Checking the draw"): no NIK, streamed. Its SHA-256
+    is the pool commitment on the wave page."""
+    wave = get_object_or_404(Wave.objects.filter(seed_revealed_at__isnull=False), number=number)
+    response = StreamingHttpResponse(iter_ticket_lines(wave), content_type="text/plain; charset=us-ascii")
+    response["Content-Disposition"] = f'attachment; filename="wave-{wave.number}-tickets.txt"'
+    return response
 
 
 # --- Accounts -----------------------------------------------------------------------------------------
@@ -232,9 +246,28 @@ class RegistrationRow:
     reasons: list[str]
     may_rejoin: bool = False  # "yang tidak lolos masih bisa daftar di gelombang berikutnya"
     next_wave: Wave | None = None
+    # After the selection: the applicant's own ticket against the published cut-off (docs/DOMAIN.md).
+    ticket: str = ""
+    cutoff_ticket: str = ""
+    training_deadline: object = None
+    reserve_rank: int | None = None
 
 
 def _row(registration: Registration, joinable: list[Wave]) -> RegistrationRow:
+    row = _status_row(registration, joinable)
+    wave, result = registration.wave, getattr(registration, "result", None)
+    if wave.seed_is_revealed and result is not None and result.rank:
+        row.ticket = ticket(wave.seed, registration.applicant.nik)
+        draw = getattr(wave, "draw", None)
+        row.cutoff_ticket = draw.cutoff_ticket if draw else ""
+        if result.selected:
+            row.training_deadline = training_deadline(selected_at=wave.seed_revealed_at)
+        else:
+            row.reserve_rank = result.rank - wave.quota
+    return row
+
+
+def _status_row(registration: Registration, joinable: list[Wave]) -> RegistrationRow:
     result = getattr(registration, "result", None)  # reverse one-to-one: absent until screening
     # Wave.objects.next_to_join(after=wave), read from the waves already loaded: no query per row.
     next_wave = next((w for w in joinable if w.number > registration.wave.number), None)
@@ -262,7 +295,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     applicant = _applicant_for(user)
     registrations = list(
-        Registration.objects.filter(applicant__user=user).select_related("wave", "result")
+        Registration.objects.filter(applicant__user=user)
+        .select_related("wave", "wave__draw", "result", "applicant")
         .annotate(suspended=Exists(Suspension.objects.active().filter(applicant=OuterRef("applicant"))))
         .order_by("-wave__number")
     ) if applicant is not None else []
@@ -270,6 +304,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     joinable = list(Wave.objects.filter(status=Wave.Status.OPEN, closes_at__gt=now).order_by("number"))
     rows = [_row(registration, joinable) for registration in registrations]
     prior_recipient = any(row.status == "selected" for row in rows)
+    # The KK rule (docs/DOMAIN.md): with two other members of the family card already recipients, a registration
+    # in a later wave can only be screened out: say so instead of inviting the applicant.
+    family_full = applicant is not None and not prior_recipient and ScreeningResult.objects.filter(
+        selected=True, registration__applicant__kk=applicant.kk).exclude(registration__applicant=applicant).count() >= 2
+    if family_full or prior_recipient:
+        for row in rows:
+            row.may_rejoin, row.next_wave = False, None
 
     wave_to_join = next((w for w in joinable if w.opens_at <= now), None) or next(iter(joinable), None)
     joined = {row.registration.wave_id: row.registration for row in rows}
@@ -286,5 +327,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "wave_to_join": wave_to_join,
         "joined_registration": joined.get(wave_to_join.pk) if wave_to_join else None,
         "refusal": refusal,
+        "family_full": family_full,
+        "prior_recipient": prior_recipient,
         "now": now,
     })

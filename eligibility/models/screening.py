@@ -35,7 +35,8 @@ class ReasonCode(models.TextChoices):
     BANSOS = "bansos", _("Kemensos social assistance (bansos) recipient")
     BSU = "bsu", _("Kemnaker / BP Jamsostek wage subsidy (BSU) recipient")
     PRIOR_AWARDEE = "prior_awardee", _("Already received Kartu Prakerja")
-    KK_LIMIT = "kk_limit", _("Two members of the same family card (KK) already receive Kartu Prakerja")
+    KK_LIMIT = "kk_limit", _(
+        "Two members of your family card (KK) registered earlier in this wave or already received Kartu Prakerja")
 
 
 class Phase(models.TextChoices):
@@ -156,6 +157,8 @@ class ScreeningResult(models.Model):
         related_name="+",
         verbose_name=_("screening run"),
     )
+    # KP-WWWW-RRRRRRRR-C (eligibility.cards): set for the selected, in the selection's transaction.
+    card_number = models.CharField(_("card number"), max_length=20, null=True, blank=True)
 
     class Meta:
         verbose_name = _("screening result")
@@ -166,6 +169,10 @@ class ScreeningResult(models.Model):
             models.Index(fields=["wave", "rank"], condition=models.Q(rank__isnull=False), name="result_wave_rank_idx"),
             # Earlier waves' recipients, read by every later screening (prior_awardee and the KK rule).
             models.Index(fields=["wave"], condition=models.Q(selected=True), name="result_selected_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["card_number"], condition=models.Q(card_number__isnull=False),
+                                    name="result_card_number_unique"),
         ]
 
     @property

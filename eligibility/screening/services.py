@@ -269,6 +269,10 @@ def _complete_run(run: ScreeningRun) -> None:
         status=ScreeningRun.Status.DONE, finished_at=timezone.now(), outcome_counts=totals
     )
     waves.mark_screened(run.wave_id)
+    # Each applicant's result e-mail, queued set-based in the transaction that makes the results final.
+    from notifications.services import queue_results
+
+    queue_results(wave_id=run.wave_id)
     # Housekeeping after the commit, so that the run is seen done without waiting for it: the run's
     # hits go (the sweep removes them if this worker dies first), the results get fresh statistics,
     # and list tables replaced while the run used them are dropped (this run no longer holds them).

@@ -1,0 +1,30 @@
+"""The outbox's drainer: one at a time (a cache lease), resumed by beat every minute after a worker dies."""
+from __future__ import annotations
+
+import uuid
+
+from celery import shared_task
+from django.core.cache import cache
+
+from notifications import services
+
+_LEASE = "notifications:drain-lease"
+_BUDGET_SECONDS = 50.0
+
+
+@shared_task
+def drain_notifications() -> dict | None:
+    """Send queued notifications for up to ~50 s, then hand over to a fresh task if any are left. A second
+    drainer started meanwhile (an event's kick, beat) finds the lease taken and returns; a killed worker's
+    lease expires after 2 minutes and beat starts the next one."""
+    token = uuid.uuid4().hex
+    if not cache.add(_LEASE, token, timeout=int(_BUDGET_SECONDS) + 70):
+        return None
+    try:
+        totals = services.drain(budget_seconds=_BUDGET_SECONDS)
+    finally:
+        if cache.get(_LEASE) == token:
+            cache.delete(_LEASE)
+    if totals["more"]:
+        drain_notifications.delay()
+    return totals
