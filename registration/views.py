@@ -4,7 +4,8 @@ Views are thin: a form, one service call, a message and a redirect. Rules live i
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -18,6 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from aftercare.models import BARRING_REASONS
+from aftercare.services import appeal_window_closes, appealable_reasons
 from prakerja.lib.http import client_ip
 from prakerja.lib.identity import canonical_email
 from registration import services
@@ -230,6 +233,8 @@ class RegistrationRow:
     reasons: list[str]
     may_rejoin: bool = False  # "yang tidak lolos masih bisa daftar di gelombang berikutnya"
     next_wave: Wave | None = None
+    appeal_until: dt.datetime | None = None  # the appeal form is offered until then (aftercare)
+    appeals: list = field(default_factory=list)
 
 
 def _row(registration: Registration, joinable: list[Wave]) -> RegistrationRow:
@@ -238,11 +243,21 @@ def _row(registration: Registration, joinable: list[Wave]) -> RegistrationRow:
     next_wave = next((w for w in joinable if w.number > registration.wave.number), None)
     if result is None:
         return RegistrationRow(registration, "registered", [])
+    revocation = getattr(registration, "revocation", None)
+    if revocation is not None:
+        # Revoked for not starting a training: as if never selected. For ineligibility or fraud: barred.
+        may_rejoin = revocation.reason not in BARRING_REASONS
+        return RegistrationRow(registration, "revoked", [revocation.get_reason_display()], may_rejoin,
+                               next_wave if may_rejoin else None)
     if result.status == result.Status.INELIGIBLE:
         # A prior recipient stays one: joining a later wave would only be screened out again.
         may_rejoin = "prior_awardee" not in result.reason_codes
+        appeals = list(registration.appeals.all())
+        closes = appeal_window_closes(result.run.finished_at if result.run else None)
+        left = set(appealable_reasons(result)) - {appeal.reason for appeal in appeals}
+        open_ = closes is not None and timezone.now() < closes and bool(left)
         return RegistrationRow(registration, "ineligible", result.reason_labels, may_rejoin,
-                               next_wave if may_rejoin else None)
+                               next_wave if may_rejoin else None, closes if open_ else None, appeals)
     if result.selected is None:
         return RegistrationRow(registration, "eligible", [])
     if result.selected:
@@ -257,12 +272,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     applicant = _applicant_for(user)
     registrations = list(
-        Registration.objects.filter(applicant__user=user).select_related("wave", "result").order_by("-wave__number")
+        Registration.objects.filter(applicant__user=user).select_related("wave", "result__run", "revocation")
+        .prefetch_related("appeals").order_by("-wave__number")
     ) if applicant is not None else []
     # Open waves not yet past their deadline: the one accepting now and those opening later.
     joinable = list(Wave.objects.filter(status=Wave.Status.OPEN, closes_at__gt=now).order_by("number"))
     rows = [_row(registration, joinable) for registration in registrations]
     prior_recipient = any(row.status == "selected" for row in rows)
+    barred = any(row.status == "revoked" and not row.may_rejoin for row in rows)
 
     wave_to_join = next((w for w in joinable if w.opens_at <= now), None) or next(iter(joinable), None)
     joined = {row.registration.wave_id: row.registration for row in rows}
@@ -270,7 +287,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if wave_to_join is not None and wave_to_join.pk not in joined:
         try:
             services.check_can_join(user=user, applicant=applicant, wave=wave_to_join, now=now,
-                                    prior_recipient=prior_recipient)
+                                    prior_recipient=prior_recipient, barred=barred)
         except services.JoinRefused as exc:
             refusal = exc
     return render(request, "registration/dashboard.html", {
