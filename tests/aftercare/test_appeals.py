@@ -69,7 +69,7 @@ def test_it_makes_the_selection_wait_for_the_window_and_every_decision(screened,
         with pytest.raises(ScreeningError, match="1"):
             waves.select_awardees(wave=wave, by=staff)
         services.decide_appeal(appeal=appeal, upheld=False, reason="Data BKN terbaru masih mencatat Anda.", by=staff)
-        assert "1 filed, 0 upheld" in str(waves.statement("select", wave))
+        assert "1 filed, 0 upheld" in waves.statement("select", wave).bilingual()
         assert waves.select_awardees(wave=wave, by=staff) == 2
     appeal.refresh_from_db()
     assert (appeal.status, appeal.decided_by, appeal.decision_reason) == (
