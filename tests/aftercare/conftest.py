@@ -1,8 +1,6 @@
 """Fixtures after the draw: a screened or selected wave with people, their registrations and results."""
 from __future__ import annotations
 
-import pytest
-
 from eligibility import waves
 from eligibility.models.screening import ScreeningResult
 from tests.eligibility.screening.conftest import (  # noqa: F401  (fixtures and helpers shared with screening)
@@ -23,3 +21,12 @@ def recipients(wave) -> set[int]:
 def by_rank(wave) -> list[int]:
     return list(ScreeningResult.objects.filter(wave_id=wave.pk, rank__isnull=False).order_by("rank")
                 .values_list("registration_id", flat=True))
+
+
+def drawn_wave(*, quota: int, people: int, number: int = 20):
+    """Wave `number` screened and drawn, with `people` eligible people in as many families."""
+    wave = make_wave(number=number, quota=quota)
+    for _ in range(people):
+        register(new_person(), wave)
+    screen(wave)
+    return select(wave)

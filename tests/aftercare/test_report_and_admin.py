@@ -9,18 +9,14 @@ from django.urls import reverse
 from aftercare import services
 from aftercare.models import Appeal, Promotion, Revocation
 from registration.models import Registration
-from tests.aftercare.conftest import by_rank, make_wave, new_person, recipients, register, screen, select
+from tests.aftercare.conftest import by_rank, drawn_wave, recipients
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def drawn(db):
-    wave = make_wave(number=20, quota=2)
-    for _ in range(4):
-        register(new_person(), wave)
-    screen(wave)
-    return select(wave)
+    return drawn_wave(quota=2, people=4)
 
 
 def test_the_revoke_action_asks_for_a_reason_then_revokes(client, staff, drawn):

@@ -8,7 +8,7 @@ from aftercare import services
 from aftercare.models import Promotion, Revocation, RevocationReason
 from eligibility.models.screening import ScreeningResult
 from registration.models import Registration
-from tests.aftercare.conftest import by_rank, make_list, make_wave, new_kk, new_person, recipients, register, screen, select
+from tests.aftercare.conftest import by_rank, drawn_wave, make_list, make_wave, new_kk, new_person, recipients, register, screen, select
 
 pytestmark = pytest.mark.django_db
 
@@ -16,11 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def drawn(db):
     """Wave 20, quota 2, five eligible people in five families: ranks 1-2 selected, 3-5 the reserve."""
-    wave = make_wave(number=20, quota=2)
-    for _ in range(5):
-        register(new_person(), wave)
-    screen(wave)
-    return select(wave)
+    return drawn_wave(quota=2, people=5)
 
 
 def reg(pk: int) -> Registration:
