@@ -82,9 +82,19 @@ def assign_card_numbers(*, wave_id: int) -> int:
         return cursor.rowcount
 
 
-def training_deadline(*, selected_at: dt.datetime) -> dt.date:
-    """The last day (in WIB) on which a recipient selected at `selected_at` must buy their first training:
-    PRAKERJA_TRAINING_DEADLINE_DAYS days later (docs/DOMAIN.md, "Card numbers and the first training")."""
+def training_deadline(*, start: dt.datetime) -> dt.date:
+    """The last day (in WIB) by which a recipient must buy their first training: TRAINING_DEADLINE_DAYS days after
+    `start`, the selection, or the promotion from the reserve for a promoted recipient (docs/DOMAIN.md, "Card
+    numbers and the first training"). The one place this rule is computed."""
     from prakerja.lib.timefmt import WIB
 
-    return timezone.localdate(selected_at, WIB) + dt.timedelta(days=settings.PRAKERJA_TRAINING_DEADLINE_DAYS)
+    return timezone.localdate(start, WIB) + dt.timedelta(days=settings.TRAINING_DEADLINE_DAYS)
+
+
+def deadline_passed_for_starts_before(as_of: dt.datetime) -> dt.datetime:
+    """The moment before which a selection or promotion has a training deadline that ended before the day (WIB) of
+    `as_of`: training_deadline(start=s) < that day exactly when s is earlier than the returned moment."""
+    from prakerja.lib.timefmt import WIB
+
+    day = timezone.localdate(as_of, WIB) - dt.timedelta(days=settings.TRAINING_DEADLINE_DAYS)
+    return dt.datetime.combine(day, dt.time.min, tzinfo=WIB)

@@ -110,10 +110,22 @@ def statement(action: str, wave: Wave) -> Statement:
         return Statement(_("Screen wave %(number)s again: %(registrations)s registrations will be screened with the "
                            "active lists; the results of any earlier screening are replaced."), params)
     if action == "select":
+        from aftercare.services import appeal_counts, check_appeals_settled
+
+        try:
+            check_appeals_settled(wave=wave)
+        except ScreeningError as waiting:  # said before staff confirm, not only after
+            return Statement(waiting.message, waiting.params)
         eligible = ScreeningResult.objects.filter(wave=wave, status=ScreeningResult.Status.ELIGIBLE).count()
+        params = {**params, "selected": _count(min(eligible, wave.quota)), "eligible": _count(eligible)}
+        appeals = appeal_counts(wave=wave)
+        if appeals["filed"]:
+            return Statement(_("Run the selection of wave %(number)s: %(selected)s of %(eligible)s eligible "
+                               "registrations will be selected (quota %(quota)s) and the seed revealed. This cannot be "
+                               "undone. Every appeal is decided: %(filed)s filed, %(upheld)s upheld."),
+                             {**params, **{k: _count(v) for k, v in appeals.items()}})
         return Statement(_("Run the selection of wave %(number)s: %(selected)s of %(eligible)s eligible registrations "
-                           "will be selected (quota %(quota)s) and the seed revealed. This cannot be undone."),
-                         {**params, "selected": _count(min(eligible, wave.quota)), "eligible": _count(eligible)})
+                           "will be selected (quota %(quota)s) and the seed revealed. This cannot be undone."), params)
     raise ValueError(action)
 
 
@@ -317,6 +329,9 @@ def select_awardees(*, wave: Wave, by: User | None) -> int:
                 number=wave.number, status=Status(wave.status).label,
             )
         _check_earlier_recipients_known(wave)
+        from aftercare.services import check_appeals_settled
+
+        check_appeals_settled(wave=wave)  # the draw waits for the appeal window and every decision
         sql.rank_eligible(wave)
         _move(wave, from_=Status.SCREENED, to=Status.SELECTED, seed_revealed_at=timezone.now(), selected_by=by)
         # In the same transaction: card numbers, the published draw (docs/DOMAIN.md) and the e-mails telling it.

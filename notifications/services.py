@@ -128,7 +128,7 @@ def render(notification: Notification) -> mail.EmailMessage:
         "official_url": settings.OFFICIAL_SITE_URL,
     }
     if result is not None and result.selected and wave.seed_revealed_at:
-        context["training_deadline"] = training_deadline(selected_at=wave.seed_revealed_at)
+        context["training_deadline"] = training_deadline(start=wave.seed_revealed_at)
     if result is not None and result.rank and not result.selected:
         context["reserve_rank"] = result.rank - wave.quota
     template = f"notifications/emails/{notification.kind}"

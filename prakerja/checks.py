@@ -78,7 +78,12 @@ def client_ip_problems(*, meta_key: str) -> list:
 # Settings with a range: (name, lowest, highest or None). Out of range is an error at start-up, never a
 # silent clamp: an operator who sets SCREENING_PARTITIONS=1000 learns it is not used.
 RANGES = [
-    ("SCREENING_PARTITIONS", 1, 256),  # each partition is one task and one row; 256 covers any worker farm
+    ("SCREENING_PARTITIONS", 1, 256),
+    ("APPEAL_WINDOW_DAYS", 0, 60),  # 0 turns appeals off; the selection waits for the window
+    ("TRAINING_DEADLINE_DAYS", 1, 365),  # days to buy a first training
+    ("NOTIFICATION_RATE", 0.001, None),  # e-mails a second, on average
+    ("NOTIFICATION_BATCH", 1, None),
+    ("NOTIFICATION_RETRY_SECONDS", 1, None),
     ("SCREENING_STALE_AFTER", 30, None),  # seconds; below a partition's run time every partition is re-queued
     ("EXCLUSION_LIST_STALE_AFTER", 30, None),
     ("EXCLUSION_LIST_MAX_UPLOAD_MB", 1, None),

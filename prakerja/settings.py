@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "reports",
     "complaints",
     "notifications",
+    "aftercare",
 ]
 # The benchmark commands (make bench) are development tools: not installed, so not listed by
 # `manage.py help`, in production.
@@ -223,6 +224,11 @@ COMPLAINT_FORM_MAX_AGE = env.int("COMPLAINT_FORM_MAX_AGE", default=24 * 60 * 60)
 # PDP law: evidence (screenshots, transfer receipts, police reports) is kept only as long as it serves the case.
 COMPLAINT_EVIDENCE_RETENTION_DAYS = env.int("COMPLAINT_EVIDENCE_RETENTION_DAYS", default=365)
 
+# After the draw (docs/DOMAIN.md): days after the screening result in which an ineligible applicant may appeal
+# (0 turns appeals off), and days after the selection (or a promotion) to start the first training.
+APPEAL_WINDOW_DAYS = env.int("APPEAL_WINDOW_DAYS", default=3)
+TRAINING_DEADLINE_DAYS = env.int("TRAINING_DEADLINE_DAYS", default=30)
+
 # E-mail: one URL (django-environ) turned into Django 6.1's MAILERS. The default prints messages in the
 # terminal that runs `make run`, where a developer reads the verification link.
 _email = env.email_url("EMAIL_URL", default="consolemail://")
@@ -249,8 +255,6 @@ MAILERS = {
 NOTIFICATION_RATE = env.float("NOTIFICATION_RATE", default=50.0)
 NOTIFICATION_BATCH = env.int("NOTIFICATION_BATCH", default=200)
 NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=60)
-# A recipient must buy their first training within this many days of the selection (docs/DOMAIN.md).
-PRAKERJA_TRAINING_DEADLINE_DAYS = env.int("PRAKERJA_TRAINING_DEADLINE_DAYS", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Kartu Prakerja <noreply@prakerja.go.id>")
 
 # Celery. The default broker is kombu's SQLAlchemy transport on a SQLite file under var/: no server needed, and
@@ -281,6 +285,9 @@ CELERY_BEAT_SCHEDULE = {
     "close-due-waves": {"task": "eligibility.screening.tasks.close_due_waves", "schedule": 15.0},
     # Re-queue screening partitions whose worker vanished (SIGKILL, lost Redis queue).
     "requeue-stale-partitions": {"task": "eligibility.screening.tasks.requeue_stale_partitions", "schedule": 60.0},
+    # Revoke recipients past their training deadline that the latest training-start import does not list.
+    "revoke-past-training-deadline": {"task": "aftercare.tasks.revoke_past_training_deadline",
+                                      "schedule": crontab(hour=3, minute=0)},
     # Delete the files of complaints closed longer ago than COMPLAINT_EVIDENCE_RETENTION_DAYS, nightly.
     # Resume the mail outbox after a worker died or the mail server was away (one drainer at a time).
     "drain-notifications": {"task": "notifications.tasks.drain_notifications", "schedule": 60.0},

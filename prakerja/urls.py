@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("pengaduan/", include("complaints.urls")),
     path("laporan/", include("reports.urls")),
+    path("", include("aftercare.urls")),
     path("", include("registration.urls")),
 ]

@@ -254,6 +254,7 @@ class JoinRefused(Exception):
     PROFILE_INCOMPLETE = "profile_incomplete"
     TOO_YOUNG = "too_young"
     PRIOR_RECIPIENT = "prior_recipient"
+    BARRED = "barred"
 
     def __init__(self, code: str, message: str, *, registration: Registration | None = None):
         super().__init__(message)
@@ -263,7 +264,8 @@ class JoinRefused(Exception):
 
 
 def check_can_join(
-    *, user: User, applicant: Applicant | None, wave: Wave, now: dt.datetime, prior_recipient: bool
+    *, user: User, applicant: Applicant | None, wave: Wave, now: dt.datetime, prior_recipient: bool,
+    barred: bool = False,
 ) -> None:
     """Raise JoinRefused with the first reason `user` may not join `wave` at `now`; no queries.
 
@@ -298,6 +300,13 @@ def check_can_join(
             JoinRefused.TOO_YOUNG,
             _("You must be 18 or older on the day you join. You turn 18 on %(date)s.")
             % {"date": formats.date_format(birthday, "j F Y")},
+        )
+    if barred:
+        # Revoked for ineligibility or fraud (docs/DOMAIN.md, "After the draw"); revoked for not starting a
+        # training is not barred: that card never served anyone.
+        raise JoinRefused(
+            JoinRefused.BARRED,
+            _("Your Kartu Prakerja was revoked for ineligibility or fraud: you cannot join again."),
         )
     if prior_recipient:
         raise JoinRefused(
@@ -343,6 +352,8 @@ def join_wave(*, applicant: Applicant, wave: Wave, ip: str | None, user_agent: s
     The unique constraint registration_once_per_wave closes the race between two joins of one
     applicant: the loser's insert fails inside a savepoint and it reports the winner's row.
     """
+    from aftercare.services import is_barred
+
     with transaction.atomic():
         _lock_for_share("registration_wave", "id", wave.pk)
         _lock_for_share("registration_applicant", "user_id", applicant.pk)
@@ -354,7 +365,7 @@ def join_wave(*, applicant: Applicant, wave: Wave, ip: str | None, user_agent: s
             raise _already_registered(existing, wave)
         check_can_join(
             user=applicant.user, applicant=applicant, wave=wave, now=now,
-            prior_recipient=is_prior_recipient(applicant),
+            prior_recipient=is_prior_recipient(applicant), barred=is_barred(applicant),
         )
         try:
             with transaction.atomic():  # a savepoint: the outer transaction survives a lost race

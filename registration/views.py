@@ -4,7 +4,8 @@ Views are thin: a form, one service call, a message and a redirect. Rules live i
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -20,10 +21,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from complaints.models import Suspension
-from eligibility.cards import training_deadline
 from eligibility.draw import iter_ticket_lines, ticket
 from eligibility.models.draw import PublishedDraw
 from eligibility.models.screening import ScreeningResult
+from aftercare.models import BARRING_REASONS
+from aftercare.services import appeal_window_closes, appealable_reasons, training_deadline
 from prakerja.lib.http import client_ip
 from prakerja.lib.identity import canonical_email
 from registration import services
@@ -242,7 +244,7 @@ class RegistrationRow:
     """One line of the dashboard: a registration and what it means for the applicant."""
 
     registration: Registration
-    status: str  # registered | eligible | ineligible | selected | not_selected
+    status: str  # registered | under_review | eligible | ineligible | selected | not_selected | revoked
     reasons: list[str]
     may_rejoin: bool = False  # "yang tidak lolos masih bisa daftar di gelombang berikutnya"
     next_wave: Wave | None = None
@@ -251,6 +253,8 @@ class RegistrationRow:
     cutoff_ticket: str = ""
     training_deadline: object = None
     reserve_rank: int | None = None
+    appeal_until: dt.datetime | None = None  # the appeal form is offered until then (aftercare)
+    appeals: list = field(default_factory=list)
 
 
 def _row(registration: Registration, joinable: list[Wave]) -> RegistrationRow:
@@ -261,7 +265,8 @@ def _row(registration: Registration, joinable: list[Wave]) -> RegistrationRow:
         draw = getattr(wave, "draw", None)
         row.cutoff_ticket = draw.cutoff_ticket if draw else ""
         if result.selected:
-            row.training_deadline = training_deadline(selected_at=wave.seed_revealed_at)
+            promotion = getattr(registration, "promotion", None)  # a promoted reserve counts from the promotion
+            row.training_deadline = training_deadline(wave=wave, promoted_at=promotion.at if promotion else None)
         else:
             row.reserve_rank = result.rank - wave.quota
     return row
@@ -276,11 +281,22 @@ def _status_row(registration: Registration, joinable: list[Wave]) -> Registratio
         return RegistrationRow(registration, "under_review", [])
     if result is None:
         return RegistrationRow(registration, "registered", [])
+    revocation = getattr(registration, "revocation", None)
+    if revocation is not None:
+        # Revoked for not starting a training: as if never selected. For ineligibility or fraud: barred.
+        may_rejoin = revocation.reason not in BARRING_REASONS
+        return RegistrationRow(registration, "revoked", [revocation.get_reason_display()], may_rejoin,
+                               next_wave if may_rejoin else None)
     if result.status == result.Status.INELIGIBLE:
         # A prior recipient stays one: joining a later wave would only be screened out again.
         may_rejoin = "prior_awardee" not in result.reason_codes
+        appeals = list(registration.appeals.all())
+        closes = appeal_window_closes(result.run.finished_at if result.run else None)
+        left = set(appealable_reasons(result)) - {appeal.reason for appeal in appeals}
+        open_ = closes is not None and timezone.now() < closes and bool(left)
         return RegistrationRow(registration, "ineligible", result.reason_labels, may_rejoin,
-                               next_wave if may_rejoin else None)
+                               next_wave if may_rejoin else None, appeal_until=closes if open_ else None,
+                               appeals=appeals)
     if result.selected is None:
         return RegistrationRow(registration, "eligible", [])
     if result.selected:
@@ -296,7 +312,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     applicant = _applicant_for(user)
     registrations = list(
         Registration.objects.filter(applicant__user=user)
-        .select_related("wave", "wave__draw", "result", "applicant")
+        .select_related("wave", "wave__draw", "result__run", "applicant", "revocation", "promotion")
+        .prefetch_related("appeals")
         .annotate(suspended=Exists(Suspension.objects.active().filter(applicant=OuterRef("applicant"))))
         .order_by("-wave__number")
     ) if applicant is not None else []
@@ -304,6 +321,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     joinable = list(Wave.objects.filter(status=Wave.Status.OPEN, closes_at__gt=now).order_by("number"))
     rows = [_row(registration, joinable) for registration in registrations]
     prior_recipient = any(row.status == "selected" for row in rows)
+    barred = any(row.status == "revoked" and not row.may_rejoin for row in rows)
     # The KK rule (docs/DOMAIN.md): with two other members of the family card already recipients, a registration
     # in a later wave can only be screened out: say so instead of inviting the applicant.
     family_full = applicant is not None and not prior_recipient and ScreeningResult.objects.filter(
@@ -318,7 +336,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if wave_to_join is not None and wave_to_join.pk not in joined:
         try:
             services.check_can_join(user=user, applicant=applicant, wave=wave_to_join, now=now,
-                                    prior_recipient=prior_recipient)
+                                    prior_recipient=prior_recipient, barred=barred)
         except services.JoinRefused as exc:
             refusal = exc
     return render(request, "registration/dashboard.html", {

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from aftercare.services import after_the_draw
 from eligibility.models import ReasonCode, ScreeningResult
 from prakerja.lib.identity import PROVINCE_CODES
 from prakerja.lib.privacy import can_see_whole, mask_name, mask_phone
@@ -76,7 +77,8 @@ def wave_report(request: HttpRequest, number: int) -> HttpResponse:
                "can_download": request.user.has_perm(services.PERM_DOWNLOAD),
                "can_full": can_see_whole(request.user),
                "can_contacts": request.user.has_perm(services.PERM_CONTACTS),
-               "statuses": ScreeningResult.Status.choices, "reasons": ReasonCode.choices}
+               "statuses": ScreeningResult.Status.choices, "reasons": ReasonCode.choices,
+               "after_the_draw": after_the_draw(wave=wave, full_identity=full_identity)}
     shown_rows = 0
     if summary is not None:
         clusters = list(summary.clusters.all()[:PAGE_CLUSTERS])

@@ -20,6 +20,13 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_appeal_window(settings):
+    # Most tests run the selection right after the screening, which an appeal window would hold up for days;
+    # the appeal tests (tests/aftercare) set their own window.
+    settings.APPEAL_WINDOW_DAYS = 0
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     # Rate-limit counters and login-throttle state live in the cache, which outlives a test's transaction.
     from django.core.cache import cache

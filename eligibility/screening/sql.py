@@ -102,7 +102,7 @@ def screen_lists(run: ScreeningRun, partition: ScreeningPartition) -> tuple[int,
             f" JOIN {reg} r2 ON r2.nik_digest = r.nik_digest"
             f" JOIN {ScreeningResult._meta.db_table} s ON s.registration_id = r2.id"
             f" WHERE r.wave_id = %(wave)s AND {range_sql('r.nik_digest', high)}"
-            f" AND s.wave_id IN ({waves}) AND s.selected"
+            f" AND s.wave_id IN ({waves}) AND {recipient_sql('s', 'r2')}"
         )
     hit = ScreeningHit._meta.db_table
     with connection.cursor() as cursor:
@@ -149,6 +149,28 @@ def reasons_sql(mask: str) -> str:
     return f"LTRIM({parts}, ';')"
 
 
+def recipient_sql(result_alias: str, registration_alias: str) -> str:
+    """SQL true when the result's registration counts as a recipient for later waves: selected now, or revoked for
+    ineligibility or fraud (aftercare.models.BARRING_REASONS: such a person may not receive the card again and keeps
+    their KK slot). A recipient revoked for not starting a training is no longer selected and counts for nothing."""
+    from aftercare.models import BARRING_REASONS, Revocation
+
+    barring = ", ".join(f"'{reason.value}'" for reason in BARRING_REASONS)
+    return (f"({result_alias}.selected OR EXISTS (SELECT 1 FROM {Revocation._meta.db_table} rv"
+            f" WHERE rv.registration_id = {registration_alias}.id AND rv.reason IN ({barring})))")
+
+
+def overrides_sql() -> str:
+    """(registration_id, bits): per registration, the hit-mask bits of its upheld appeals (aftercare.models.Appeal),
+    which the KK phase clears. An override is staff's decision that a list is wrong about this person: it holds
+    for every later run with any list version."""
+    from aftercare.models import Appeal
+
+    bit = " ".join(f"WHEN '{code}' THEN {1 << i}" for i, code in enumerate(LIST_CODES))
+    return (f"SELECT ap.registration_id, SUM(CASE ap.reason {bit} ELSE 0 END) AS bits"
+            f" FROM {Appeal._meta.db_table} ap WHERE ap.status = 'upheld' GROUP BY ap.registration_id")
+
+
 def screen_kk(run: ScreeningRun, partition: ScreeningPartition) -> tuple[int, dict]:
     """KK phase for one KK digest range: the results, with the KK rule, for its registrations.
 
@@ -178,7 +200,7 @@ def screen_kk(run: ScreeningRun, partition: ScreeningPartition) -> tuple[int, di
     if waves:
         prior_sources.append(
             f"SELECT r2.kk_digest, r2.nik_digest FROM {result} s JOIN {reg} r2 ON r2.id = s.registration_id"
-            f" WHERE s.wave_id IN ({waves}) AND s.selected AND {range_sql('r2.kk_digest', high)}"
+            f" WHERE s.wave_id IN ({waves}) AND {recipient_sql('s', 'r2')} AND {range_sql('r2.kk_digest', high)}"
         )
     if prior_sources:
         # One source: the list's nik_digest is unique, COUNT(*) counts people (and the list's
@@ -194,8 +216,10 @@ def screen_kk(run: ScreeningRun, partition: ScreeningPartition) -> tuple[int, di
 
     body = (
         f"WITH part AS ("
-        f"  SELECT r.id, r.kk_digest, r.registered_at, COALESCE(h.mask, 0) AS mask FROM {reg} r"
+        # An upheld appeal removes its reason's bit, on this run and every later one (overrides_sql).
+        f"  SELECT r.id, r.kk_digest, r.registered_at, COALESCE(h.mask, 0) & ~COALESCE(o.bits, 0) AS mask FROM {reg} r"
         f"  LEFT JOIN {ScreeningHit._meta.db_table} h ON h.run_id = %(run)s AND h.registration_id = r.id"
+        f"  LEFT JOIN ({overrides_sql()}) o ON o.registration_id = r.id"
         f"  WHERE {in_range}"
         f"){prior_cte}, ranked AS ("
         f"  SELECT p.id, p.mask, {prior_n} AS prior,"
@@ -255,6 +279,14 @@ def screen_kk(run: ScreeningRun, partition: ScreeningPartition) -> tuple[int, di
     return total, counts
 
 
+def ticket_sql(applicant_alias: str) -> str:
+    """The lottery ticket of an applicant row as SQL, SHA-256 of "{seed}:{nik}" (the `%(seed)s` parameter), in an
+    order equal to its hex form's (PostgreSQL's sha256(bytea) orders bytewise; SQLite's SHA256() gives hex)."""
+    if is_postgres():
+        return f"sha256(convert_to(%(seed)s || ':' || {applicant_alias}.nik, 'UTF8'))"
+    return f"SHA256(%(seed)s || ':' || {applicant_alias}.nik)"
+
+
 def rank_eligible(wave: Wave) -> None:
     """The lottery's ranking, in one UPDATE ... FROM a ROW_NUMBER() window: every eligible registration of
     `wave` gets its rank by SHA-256 of "{seed}:{nik}" (ascending hex, ties by registration id) and
@@ -265,11 +297,7 @@ def rank_eligible(wave: Wave) -> None:
     """
     result = ScreeningResult._meta.db_table
     suspension = Suspension._meta.db_table
-    if is_postgres():
-        # sha256(bytea) orders bytewise, which is the order of its hex form.
-        ticket = "sha256(convert_to(%(seed)s || ':' || a.nik, 'UTF8'))"
-    else:
-        ticket = "SHA256(%(seed)s || ':' || a.nik)"
+    ticket = ticket_sql("a")
     params = {"seed": wave.seed, "wave": wave.pk, "quota": wave.quota, "eligible": ScreeningResult.Status.ELIGIBLE}
     with connection.cursor() as cursor:
         cursor.execute(

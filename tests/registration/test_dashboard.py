@@ -142,8 +142,9 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(client, applicant, open_wa
                                        reasons="" if i % 2 == 0 else "bansos;bsu", selected=False if i % 2 == 0 else None)
     register(applicant, open_wave_12)
     client.force_login(applicant.user)
-    # session, user, applicant, registrations with waves, draws and results, open waves, the KK's recipients
-    with django_assert_num_queries(6):
+    # session, user, applicant, registrations with waves, draws, results and revocations, their appeals, open
+    # waves, the KK's recipients
+    with django_assert_num_queries(7):
         html = page(client)
     assert html.count('class="registration"') == 5
 

@@ -11,7 +11,7 @@ from tests.eligibility.screening.conftest import make_wave, new_kk, new_person, 
 
 
 def test_a_selected_applicant_sees_card_number_deadline_and_ticket(client, db, settings):
-    settings.PRAKERJA_TRAINING_DEADLINE_DAYS = 30
+    settings.TRAINING_DEADLINE_DAYS = 30
     wave = make_wave(number=77, quota=1)
     person = new_person()
     register(person, wave)
