@@ -16,6 +16,7 @@ from complaints.models import (
     Complaint, ComplaintNote, Evidence, KominfoExport, ReportedTarget, TriageStatus, new_reference,
 )
 from complaints.uploads import CheckedUpload
+from prakerja.lib.outbox import enqueue_on_commit
 from registration.models import User
 
 logger = logging.getLogger(__name__)
@@ -120,7 +121,8 @@ def file_complaint(
                 stored.file.save("upload", item.upload, save=False)
                 written.append(stored)
                 stored.save()
-            send_receipt.delay_on_commit(complaint_id=complaint.pk, language=language)
+            # Through the outbox: a broker that is down delays the receipt; the reporter still sees the reference.
+            enqueue_on_commit(send_receipt, complaint_id=complaint.pk, language=language)
     except BaseException:
         for stored in written:
             stored.file.delete(save=False)

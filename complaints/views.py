@@ -12,11 +12,12 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
-from django_ratelimit.decorators import ratelimit
 
 from complaints import conf, services
 from complaints.forms import ComplaintForm, StatusLookupForm, issue_form_token
 from complaints.models import Complaint, Evidence
+from prakerja.lib import limits
+from prakerja.lib.http import throttle_key
 
 logger = logging.getLogger(__name__)
 
@@ -30,14 +31,16 @@ def _rate_limited(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache  # each rendering carries a fresh bot-trap stamp and CSRF token
-@sensitive_post_parameters("reporter_email", "reporter_phone")
+@sensitive_post_parameters("reporter_email", "reporter_phone", "description")
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate=conf.form_rate, method="POST", block=False, group="complaints:new")
+# Fails open when the cache is down: a complaint is stored in the database, and receipts are limited per inbox
+# there (complaints.tasks.send_receipt), not in the cache.
+@limits.limit_posts((limits.COMPLAINT_PER_CLIENT, throttle_key))
 def new(request: HttpRequest) -> HttpResponse:
     """The public complaint form, for anyone, signed in or not."""
     status = 200
     if request.method == "POST":
-        if request.limited:
+        if request.limit is not limits.Verdict.ALLOWED:
             return _rate_limited(request)
         form = ComplaintForm(request.POST, request.FILES)
         if form.is_valid():
@@ -72,7 +75,8 @@ def sent(request: HttpRequest) -> HttpResponse:
 @never_cache
 @sensitive_post_parameters("email")
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate=conf.lookup_rate, method="POST", block=False, group="complaints:status")
+# Fails open when the cache is down: a look-up needs a 40-bit reference AND its e-mail address.
+@limits.limit_posts((limits.COMPLAINT_LOOKUP_PER_CLIENT, throttle_key))
 def status(request: HttpRequest) -> HttpResponse:
     """Status look-up by reference number AND e-mail.
 
@@ -81,7 +85,7 @@ def status(request: HttpRequest) -> HttpResponse:
     """
     complaint, not_found = None, False
     if request.method == "POST":
-        if request.limited:
+        if request.limit is not limits.Verdict.ALLOWED:
             return _rate_limited(request)
         form = StatusLookupForm(request.POST)
         if form.is_valid():

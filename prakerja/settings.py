@@ -152,8 +152,19 @@ CLIENT_IP_META_KEY = env.str("CLIENT_IP_META_KEY", default=env.str("RATELIMIT_IP
 RATELIMIT_IP_META_KEY = "prakerja.lib.http.throttle_key"
 AXES_CLIENT_IP_CALLABLE = "prakerja.lib.http.throttle_key"
 
-# Rate limits (django-ratelimit) use the default cache: Redis in production (CACHE_URL).
+# Rate limits (django-ratelimit, through prakerja.lib.limits) use the default cache: Redis in production
+# (CACHE_URL), so every web process counts against the same limit. What each does when Redis is unreachable
+# is in prakerja.lib.limits and README. Per client (prakerja.lib.http.client_ip) limits are generous: a
+# carrier's NAT puts many applicants behind one address at the deadline. Per inbox: canonical_email.
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+SIGNUP_RATE_PER_CLIENT = env.str("SIGNUP_RATE_PER_CLIENT", default="60/h")
+SIGNUP_RATE_PER_INBOX = env.str("SIGNUP_RATE_PER_INBOX", default="5/h")
+PASSWORD_RESET_RATE_PER_CLIENT = env.str("PASSWORD_RESET_RATE_PER_CLIENT", default="30/h")
+PASSWORD_RESET_RATE_PER_INBOX = env.str("PASSWORD_RESET_RATE_PER_INBOX", default="5/h")
+RESEND_VERIFICATION_RATE_PER_CLIENT = env.str("RESEND_VERIFICATION_RATE_PER_CLIENT", default="30/h")
+RESEND_VERIFICATION_RATE_PER_INBOX = env.str("RESEND_VERIFICATION_RATE_PER_INBOX", default="5/h")
+# Profile saves per account: the only form that may say "this NIK / phone is already used".
+PROFILE_RATE_PER_ACCOUNT = env.str("PROFILE_RATE_PER_ACCOUNT", default="20/h")
 SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=["django_ratelimit.E003", "django_ratelimit.W001"])
 
 LANGUAGE_CODE = "id"
@@ -259,12 +270,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Every how many seconds beat hands the task outbox (work stored while the broker was down) to the broker.
+OUTBOX_SWEEP_SECONDS = env.int("OUTBOX_SWEEP_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # A wave closes at its deadline with no staff action; closing is idempotent.
     "close-due-waves": {"task": "eligibility.screening.tasks.close_due_waves", "schedule": 15.0},
     # Re-queue screening partitions whose worker vanished (SIGKILL, lost Redis queue).
     "requeue-stale-partitions": {"task": "eligibility.screening.tasks.requeue_stale_partitions", "schedule": 60.0},
+    # Hand tasks the broker refused (it was down) to it once it is back (prakerja.lib.outbox).
+    "send-outbox": {"task": "prakerja.tasks.send_outbox", "schedule": float(OUTBOX_SWEEP_SECONDS)},
     # Delete the files of complaints closed longer ago than COMPLAINT_EVIDENCE_RETENTION_DAYS, nightly.
     "remove-expired-evidence": {"task": "complaints.tasks.remove_expired_evidence",
                                 "schedule": crontab(hour=2, minute=30)},
