@@ -10,6 +10,7 @@ in settings.py and a system check refuses values out of range.
 | COMPLAINT_LOOKUP_RATE_LIMIT | 20/h | status look-up POSTs per client IP |
 | COMPLAINT_MIN_FILL_SECONDS | 3 | a form posted sooner after it was rendered is a bot's |
 | COMPLAINT_FORM_MAX_AGE | 86400 | a form older than this (seconds) must be sent again |
+| COMPLAINT_RECEIPTS_PER_INBOX_PER_DAY | 3 | receipt e-mails one inbox gets in 24 hours, whoever files |
 | COMPLAINT_EVIDENCE_RETENTION_DAYS | 365 | days a closed complaint keeps its files before they are deleted |
 """
 from __future__ import annotations
@@ -36,6 +37,10 @@ def min_fill_seconds() -> float:
 
 def form_max_age() -> int:
     return settings.COMPLAINT_FORM_MAX_AGE
+
+
+def receipts_per_inbox_per_day() -> int:
+    return settings.COMPLAINT_RECEIPTS_PER_INBOX_PER_DAY
 
 
 def evidence_retention_days() -> int:

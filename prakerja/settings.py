@@ -224,6 +224,9 @@ COMPLAINT_MAX_EVIDENCE_FILES = env.int("COMPLAINT_MAX_EVIDENCE_FILES", default=3
 COMPLAINT_MAX_IMAGE_PIXELS = env.int("COMPLAINT_MAX_IMAGE_PIXELS", default=40_000_000)
 COMPLAINT_RATE_LIMIT = env.str("COMPLAINT_RATE_LIMIT", default="5/h")
 COMPLAINT_LOOKUP_RATE_LIMIT = env.str("COMPLAINT_LOOKUP_RATE_LIMIT", default="20/h")
+# Receipt e-mails one reporter inbox gets in 24 hours: the form takes any address, so a stranger could
+# otherwise flood a victim's inbox with receipts from many client addresses.
+COMPLAINT_RECEIPTS_PER_INBOX_PER_DAY = env.int("COMPLAINT_RECEIPTS_PER_INBOX_PER_DAY", default=3)
 COMPLAINT_MIN_FILL_SECONDS = env.int("COMPLAINT_MIN_FILL_SECONDS", default=3)
 COMPLAINT_FORM_MAX_AGE = env.int("COMPLAINT_FORM_MAX_AGE", default=24 * 60 * 60)
 # PDP law: evidence (screenshots, transfer receipts, police reports) is kept only as long as it serves the case.
