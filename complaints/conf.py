@@ -27,6 +27,15 @@ def max_evidence_files() -> int:
     return settings.COMPLAINT_MAX_EVIDENCE_FILES
 
 
+# The form's text fields and the multipart framing fit well inside this, beside the files.
+FORM_OVERHEAD_BYTES = 256 * 1024
+
+
+def max_request_bytes() -> int:
+    """The largest complaint POST: every evidence file and the police report at their limit, plus the text."""
+    return (max_evidence_files() + 1) * max_upload_bytes() + FORM_OVERHEAD_BYTES
+
+
 def max_image_pixels() -> int:
     return settings.COMPLAINT_MAX_IMAGE_PIXELS
 

@@ -18,6 +18,7 @@ from complaints.forms import ComplaintForm, StatusLookupForm, issue_form_token
 from complaints.models import Complaint, Evidence
 from prakerja.lib import limits
 from prakerja.lib.http import throttle_key
+from prakerja.middleware import body_limit
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ def _rate_limited(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@body_limit(conf.max_request_bytes)  # refused before the body is parsed or written to disk (prakerja.middleware)
 @never_cache  # each rendering carries a fresh bot-trap stamp and CSRF token
 @sensitive_post_parameters("reporter_email", "reporter_phone", "description")
 @require_http_methods(["GET", "POST"])

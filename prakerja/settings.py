@@ -76,6 +76,8 @@ MIDDLEWARE = [
     # Indonesian unless the user chose English (language switch) or the browser asks for it.
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check, which reads (and so parses and stores) the body: oversized uploads are refused unread.
+    "prakerja.middleware.RequestBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
