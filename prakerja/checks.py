@@ -98,6 +98,9 @@ RANGES = [
     ("COMPLAINT_EVIDENCE_RETENTION_DAYS", 1, None),
     ("COMPLAINT_RECEIPTS_PER_INBOX_PER_DAY", 0, None),
     ("AXES_FAILURE_LIMIT", 1, None),
+    ("LOGIN_ACCOUNT_SLOWDOWN_AFTER", 1, None),
+    ("LOGIN_ACCOUNT_DELAY_SECONDS", 1, 3600),  # a slow-down, not a lock-out
+    ("LOGIN_ADDRESS_MAX_ACCOUNTS", 2, None),
     ("OUTBOX_SWEEP_SECONDS", 1, None),
     ("CONN_MAX_AGE", 0, None),
 ]

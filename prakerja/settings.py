@@ -142,6 +142,12 @@ EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 24 * 3
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# On top of axes' pair lock (registration.services.login_wait, from axes' records): per account, after this many
+# failures from any address, one attempt per LOGIN_ACCOUNT_DELAY_SECONDS (a slow-down, never a lock-out); per
+# address, failures on this many different accounts stop the address for AXES_COOLOFF_TIME (high: carrier NAT).
+LOGIN_ACCOUNT_SLOWDOWN_AFTER = env.int("LOGIN_ACCOUNT_SLOWDOWN_AFTER", default=10)
+LOGIN_ACCOUNT_DELAY_SECONDS = env.int("LOGIN_ACCOUNT_DELAY_SECONDS", default=60)
+LOGIN_ADDRESS_MAX_ACCOUNTS = env.int("LOGIN_ADDRESS_MAX_ACCOUNTS", default=20)
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False  # no start-up banner on every management command

@@ -192,6 +192,37 @@ def verify_email(*, token: str) -> User:
     return user
 
 
+# --- Login throttling ---------------------------------------------------------------------------------
+
+def login_wait(*, email: str, ip: str, now: dt.datetime | None = None) -> int:
+    """Seconds before a login attempt for `email` from `ip` may be checked (0: check it now).
+
+    Beside django-axes' lock of one (account, address) pair after AXES_FAILURE_LIMIT failures, read from the
+    failures axes records (its AccessAttempt rows, in the database: no cache involved), within AXES_COOLOFF_TIME:
+    - per account, from any address: after LOGIN_ACCOUNT_SLOWDOWN_AFTER failures, one attempt per
+      LOGIN_ACCOUNT_DELAY_SECONDS since the last failure. A slow-down, never a lock: a stranger guessing from
+      many addresses cannot keep the real applicant out at the deadline, only make them wait a minute.
+    - per address, on any account: failures on LOGIN_ADDRESS_MAX_ACCOUNTS different accounts stop the address
+      until the oldest expires. High, because a carrier's NAT puts thousands of applicants behind one address and
+      an applicant's typos fail on their own account only; a spray touches a new account with each guess.
+    """
+    from axes.models import AccessAttempt
+    from django.db.models import Max, Sum
+
+    now = now or timezone.now()
+    cooloff = settings.AXES_COOLOFF_TIME
+    recent = AccessAttempt.objects.filter(attempt_time__gte=now - cooloff)
+    from_address = recent.filter(ip_address=ip)
+    if from_address.values("username").distinct().count() >= settings.LOGIN_ADDRESS_MAX_ACCOUNTS:
+        oldest = from_address.order_by("attempt_time").values_list("attempt_time", flat=True).first()
+        return max(1, int((oldest + cooloff - now).total_seconds()))
+    account = recent.filter(username__iexact=email.strip()).aggregate(failures=Sum("failures_since_start"),
+                                                                      last=Max("attempt_time"))
+    if (account["failures"] or 0) >= settings.LOGIN_ACCOUNT_SLOWDOWN_AFTER:
+        return max(0, int(settings.LOGIN_ACCOUNT_DELAY_SECONDS - (now - account["last"]).total_seconds()))
+    return 0
+
+
 # --- Profile ------------------------------------------------------------------------------------------
 
 class ProfileConflict(Exception):

@@ -152,6 +152,20 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def post(self, request, *args, **kwargs):
+        # Per account and per address, before the password is checked (services.login_wait); django-axes
+        # locks the (account, address) pair.
+        wait = services.login_wait(email=request.POST.get("username", ""), ip=throttle_key(request))
+        if wait:
+            form = self.get_form()
+            form.add_error(None, _("Too many failed logins. Please wait %(seconds)s seconds and try again.")
+                           % {"seconds": wait})
+            response = self.render_to_response(self.get_context_data(form=form))
+            response.status_code = 429
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
+
 
 @method_decorator(sensitive_post_parameters("email"), name="dispatch")
 # Per client and per inbox; both fail closed when the cache is down (one answer for every address).
