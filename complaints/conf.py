@@ -16,7 +16,6 @@ in settings.py and a system check refuses values out of range.
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest
 
 
 def max_upload_bytes() -> int:
@@ -54,12 +53,3 @@ def receipts_per_inbox_per_day() -> int:
 
 def evidence_retention_days() -> int:
     return settings.COMPLAINT_EVIDENCE_RETENTION_DAYS
-
-
-# django-ratelimit calls a callable rate with (group, request).
-def form_rate(group: str, request: HttpRequest) -> str:
-    return settings.COMPLAINT_RATE_LIMIT
-
-
-def lookup_rate(group: str, request: HttpRequest) -> str:
-    return settings.COMPLAINT_LOOKUP_RATE_LIMIT
