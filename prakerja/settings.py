@@ -142,6 +142,8 @@ EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 24 * 3
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Failures are kept in PostgreSQL, not the cache: login throttling keeps working while Redis is down.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 # On top of axes' pair lock (registration.services.login_wait, from axes' records): per account, after this many
 # failures from any address, one attempt per LOGIN_ACCOUNT_DELAY_SECONDS (a slow-down, never a lock-out); per
 # address, failures on this many different accounts stop the address for AXES_COOLOFF_TIME (high: carrier NAT).
@@ -165,6 +167,8 @@ AXES_CLIENT_IP_CALLABLE = "prakerja.lib.http.throttle_key"
 # is in prakerja.lib.limits and README. Per client (prakerja.lib.http.client_ip) limits are generous: a
 # carrier's NAT puts many applicants behind one address at the deadline. Per inbox: canonical_email.
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+# django-ratelimit's own answer to a cache failure it survives; each limit's choice is in prakerja.lib.limits.
+RATELIMIT_FAIL_OPEN = False
 SIGNUP_RATE_PER_CLIENT = env.str("SIGNUP_RATE_PER_CLIENT", default="60/h")
 SIGNUP_RATE_PER_INBOX = env.str("SIGNUP_RATE_PER_INBOX", default="5/h")
 PASSWORD_RESET_RATE_PER_CLIENT = env.str("PASSWORD_RESET_RATE_PER_CLIENT", default="30/h")
