@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
+from urllib.parse import urlsplit
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
@@ -17,6 +20,8 @@ from complaints.models import (
     TriageStatus, new_reference,
 )
 from complaints.uploads import CheckedUpload
+from prakerja.lib.identity import canonical_email
+from prakerja.lib.outbox import enqueue_on_commit
 from registration.models import Applicant, User
 
 logger = logging.getLogger(__name__)
@@ -117,7 +122,8 @@ def file_complaint(
             for file_kind, item in files:
                 _store_file(Evidence(complaint=complaint, kind=file_kind, original_name=(item.upload.name or "")[:255]),
                             item, now=now, written=written)
-            send_receipt.delay_on_commit(complaint_id=complaint.pk, language=language)
+            # Through the outbox: a broker that is down delays the receipt; the reporter still sees the reference.
+            enqueue_on_commit(send_receipt, complaint_id=complaint.pk, language=language)
     except BaseException:
         for stored in written:
             stored.file.delete(save=False)
@@ -258,14 +264,31 @@ def record_target_check(*, target: ReportedTarget, by: User, leads_to: str = "",
     return target
 
 
+def official_domain() -> str:
+    """The official site's domain, from settings.OFFICIAL_SITE_URL without a leading `www.` (prakerja.go.id)."""
+    host = (urlsplit(settings.OFFICIAL_SITE_URL).hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+def kominfo_targets() -> QuerySet[ReportedTarget]:
+    """The fake sites Kominfo is asked to block: web addresses staff confirmed by forwarding them to Kominfo
+    (and not reopened for review since), never the official site itself or any of its subdomains, whoever reported
+    them (a blocking request for prakerja.go.id would take the programme offline)."""
+    official = re.escape(official_domain())
+    return (ReportedTarget.objects.fake_sites()
+            .filter(kominfo_forwarded_at__isnull=False)
+            .exclude(status__in=[TriageStatus.NEW, TriageStatus.IN_REVIEW])
+            .exclude(address__iregex=rf"^([^/:]*\.)?{official}([:/]|$)"))
+
+
 def start_kominfo_export(*, by: User, new_only: bool) -> tuple[KominfoExport, QuerySet[ReportedTarget]]:
-    """Record an export and return the targets it holds: every fake-site target, or with `new_only` those first
-    reported after the previous export (all of them when there was none)."""
+    """Record an export and return the targets it holds: every confirmed fake site (kominfo_targets), or with
+    `new_only` those first reported after the previous export (all of them when there was none)."""
     with transaction.atomic():
         previous = KominfoExport.objects.select_for_update().first()
         since = previous.at if new_only and previous else None
         export = KominfoExport.objects.create(by=by, new_only=new_only, since=since)
-    targets = ReportedTarget.objects.fake_sites()
+    targets = kominfo_targets()
     if since is not None:
         targets = targets.filter(first_reported_at__gt=since)
     return export, targets
@@ -281,10 +304,30 @@ def add_note(*, complaint: Complaint, by: User, text: str) -> ComplaintNote:
 
 
 def mark_receipt_sent(*, complaint_id: int) -> bool:
-    """Claim the receipt e-mail: True for exactly one caller, so a task run twice sends it once."""
-    return bool(
-        Complaint.objects.filter(pk=complaint_id, receipt_sent_at__isnull=True).update(receipt_sent_at=timezone.now())
-    )
+    """Claim the receipt e-mail: True for exactly one caller, so a task run twice sends it once; False too when
+    the reporter's inbox already got COMPLAINT_RECEIPTS_PER_INBOX_PER_DAY receipts in the last 24 hours.
+
+    The form takes any address, so without that limit eight complaints from eight client addresses would put
+    eight receipts in one victim's inbox. Counted in the database (not the cache), per canonical inbox
+    (prakerja.lib.identity.canonical_email: case, `+tags`, Gmail's dots). The reporter still sees the reference
+    on the page and can look the complaint up.
+    """
+    now = timezone.now()
+    complaint = Complaint.objects.filter(pk=complaint_id, receipt_sent_at__isnull=True).only("reporter_email").first()
+    if complaint is None:
+        return False
+    if _receipts_since(complaint.reporter_email, since=now - dt.timedelta(days=1)) >= conf.receipts_per_inbox_per_day():
+        logger.warning("complaint %s: no receipt, its inbox had the day's receipts already", complaint_id)
+        return False
+    return bool(Complaint.objects.filter(pk=complaint_id, receipt_sent_at__isnull=True).update(receipt_sent_at=now))
+
+
+def _receipts_since(email: str, *, since: dt.datetime) -> int:
+    """Receipts sent to `email`'s inbox since `since`: recent receipts to addresses with the same first letter
+    (every canonical form keeps it, whatever the domain alias), compared canonically."""
+    inbox = canonical_email(email)
+    sent_to = Complaint.objects.filter(receipt_sent_at__gte=since, reporter_email__istartswith=email.strip()[:1])
+    return sum(1 for address in sent_to.values_list("reporter_email", flat=True) if canonical_email(address) == inbox)
 
 
 def release_receipt(*, complaint_id: int) -> None:

@@ -1,7 +1,13 @@
 """Checks on uploaded evidence, by content: never by the file's name or the browser's content type.
 
-Accepted: JPEG, PNG and WebP images that Pillow fully decodes, and PDF files with a `%PDF-` header and an `%%EOF`
-trailer. Anything else, an oversized file or an image too large to decode safely, is refused with a message.
+Accepted: JPEG, PNG and WebP images that Pillow fully decodes, and PDF files that pypdf parses (header, cross-reference
+table, trailer, at least one page). Anything else, an oversized file or an image too large to decode safely, is
+refused with a message.
+
+Images: the size in the header (Image.open reads only the header) is checked before any pixel is decoded: at most
+COMPLAINT_MAX_IMAGE_PIXELS, and at most MAX_PIXELS_PER_BYTE pixels per byte of file (a 2 KiB WebP that claims
+6300x6300 pixels is a decompression bomb, not a screenshot). A JPEG is decoded at 1/8 scale; other formats are
+decoded in full, so they may have at most MAX_FULL_DECODE_PIXELS.
 """
 from __future__ import annotations
 
@@ -14,14 +20,18 @@ from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
+from pypdf import PdfReader
 
 from complaints import conf
 
 # What Pillow may call each type: many phone cameras write multi-picture JPEGs, which Pillow opens as MPO.
 IMAGE_TYPES = {"image/jpeg": {"JPEG", "MPO"}, "image/png": {"PNG"}, "image/webp": {"WEBP"}}
 PDF_TYPE = "application/pdf"
-# PDF writers may append a few bytes (a newline, padding) after %%EOF; look for it in the last kilobyte.
-PDF_TRAILER_WINDOW = 1024
+# Real photos compress to a few pixels per byte (JPEG ~4-16); flat screenshots to a few hundred. A file whose
+# header claims more pixels per byte than this is built to cost memory when decoded.
+MAX_PIXELS_PER_BYTE = 2000
+# PNG and WebP are decoded in full (4 bytes a pixel): 16 million pixels is 64 MB, phone screenshots are about 3.
+MAX_FULL_DECODE_PIXELS = 16_000_000
 
 
 @dataclass(frozen=True)
@@ -76,8 +86,11 @@ def _check_image(upload: UploadedFile, expected_formats: set[str]) -> None:
             with Image.open(upload) as image:
                 if image.format not in expected_formats:
                     raise ValidationError("format", code="format")
-                width, height = image.size
-                if width * height > conf.max_image_pixels():
+                width, height = image.size  # from the header: nothing is decoded yet
+                pixels = width * height
+                full_decode = image.format not in ("JPEG", "MPO")
+                if (pixels > conf.max_image_pixels() or pixels > MAX_PIXELS_PER_BYTE * max(1, upload.size or 0)
+                        or (full_decode and pixels > MAX_FULL_DECODE_PIXELS)):
                     raise ValidationError("pixels", code="too_many_pixels")
                 image.verify()
             upload.seek(0)
@@ -95,9 +108,16 @@ def _check_image(upload: UploadedFile, expected_formats: set[str]) -> None:
 
 
 def _check_pdf(upload: UploadedFile, head: bytes) -> None:
+    """A PDF that pypdf parses strictly (header, cross-reference table, trailer) with at least one page. Page
+    content streams are not decompressed: nothing here costs more than reading the file's structure."""
     if not head.startswith(b"%PDF-"):
         raise ValidationError("header", code="header")
-    size = upload.size or 0
-    upload.seek(max(0, size - PDF_TRAILER_WINDOW))
-    if b"%%EOF" not in upload.read():
-        raise ValidationError("trailer", code="trailer")
+    upload.seek(0)
+    try:
+        reader = PdfReader(upload, strict=True)
+        if len(reader.pages) < 1:
+            raise ValidationError("pages", code="pages")
+    except ValidationError:
+        raise
+    except Exception:  # PdfReadError, and whatever a malformed structure makes the parser raise
+        raise ValidationError("structure", code="structure") from None

@@ -13,11 +13,13 @@ from django.utils.translation import get_language, gettext as _, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
-from django_ratelimit.decorators import ratelimit
 
 from complaints import conf, services
 from complaints.forms import ComplaintForm, NikMisuseForm, StatusLookupForm, issue_form_token
 from complaints.models import Complaint, Evidence, NikMisuseEvidence, NikMisuseReport
+from prakerja.lib import limits
+from prakerja.lib.http import throttle_key
+from prakerja.middleware import body_limit
 from registration.models import Registration
 
 logger = logging.getLogger(__name__)
@@ -61,15 +63,18 @@ def _rate_limited(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@body_limit(conf.max_request_bytes)  # refused before the body is parsed or written to disk (prakerja.middleware)
 @never_cache  # each rendering carries a fresh bot-trap stamp and CSRF token
-@sensitive_post_parameters("reporter_email", "reporter_phone")
+@sensitive_post_parameters("reporter_email", "reporter_phone", "description")
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate=conf.form_rate, method="POST", block=False, group="complaints:new")
+# Fails open when the cache is down: a complaint is stored in the database, and receipts are limited per inbox
+# there (complaints.tasks.send_receipt), not in the cache.
+@limits.limit_posts((limits.COMPLAINT_PER_CLIENT, throttle_key))
 def new(request: HttpRequest) -> HttpResponse:
     """The public complaint form, for anyone, signed in or not."""
     status = 200
     if request.method == "POST":
-        if request.limited:
+        if request.limit is not limits.Verdict.ALLOWED:
             return _rate_limited(request)
         form = ComplaintForm(request.POST, request.FILES)
         if form.is_valid():
@@ -104,7 +109,8 @@ def sent(request: HttpRequest) -> HttpResponse:
 @never_cache
 @sensitive_post_parameters("email")
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate=conf.lookup_rate, method="POST", block=False, group="complaints:status")
+# Fails open when the cache is down: a look-up needs a 40-bit reference AND its e-mail address.
+@limits.limit_posts((limits.COMPLAINT_LOOKUP_PER_CLIENT, throttle_key))
 def status(request: HttpRequest) -> HttpResponse:
     """Status look-up by reference number AND e-mail.
 
@@ -113,7 +119,7 @@ def status(request: HttpRequest) -> HttpResponse:
     """
     complaint, not_found = None, False
     if request.method == "POST":
-        if request.limited:
+        if request.limit is not limits.Verdict.ALLOWED:
             return _rate_limited(request)
         form = StatusLookupForm(request.POST)
         if form.is_valid():
@@ -183,11 +189,12 @@ def misuse_evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- NIK misuse and "my result is wrong" (signed-in applicants) ----------------------------------------
 
+@body_limit(conf.max_request_bytes)
 @never_cache
 @login_required
-@sensitive_post_parameters("nik")
+@sensitive_post_parameters("nik", "statement")
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="user", rate=conf.form_rate, method="POST", block=False, group="complaints:nik_misuse")
+@limits.limit_posts((limits.NIK_MISUSE_PER_ACCOUNT, lambda request: f"account:{request.user.pk}"))
 def nik_misuse(request: HttpRequest) -> HttpResponse:
     """An applicant reports that their NIK was registered by someone else's account (docs/DOMAIN.md, "NIK misuse").
 
@@ -197,7 +204,7 @@ def nik_misuse(request: HttpRequest) -> HttpResponse:
     verified = request.user.is_verified
     form = NikMisuseForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST":
-        if request.limited:
+        if request.limit is not limits.Verdict.ALLOWED:
             return _rate_limited(request)
         if not verified:
             form.is_valid()  # the entered values stay on the page

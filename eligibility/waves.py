@@ -25,6 +25,7 @@ from eligibility.models.screening import ScreeningResult, ScreeningRun
 from eligibility.screening import sql
 from eligibility.screening.sql import ScreeningError
 from prakerja.lib.messages import Statement, TranslatableError
+from prakerja.lib.outbox import enqueue_on_commit
 from prakerja.lib.timefmt import format_wib
 from registration.models import Registration, User, Wave, WaveChange
 
@@ -257,8 +258,9 @@ def close_wave(*, wave: Wave, by: User | None) -> bool:
         _lock(wave)
         closed = _move(wave, from_=Status.OPEN, to=Status.CLOSED, closed_at=timezone.now(), closed_by=by)
         if closed:
-            # The compare-and-set makes this the only transaction that enqueues the screening.
-            screen_wave.delay_on_commit(wave.pk)
+            # The compare-and-set makes this the only transaction that enqueues the screening; the outbox keeps
+            # it when the broker is down (no 500 after the wave was closed).
+            enqueue_on_commit(screen_wave, wave.pk)
     return closed
 
 

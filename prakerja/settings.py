@@ -78,6 +78,8 @@ MIDDLEWARE = [
     # Indonesian unless the user chose English (language switch) or the browser asks for it.
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check, which reads (and so parses and stores) the body: oversized uploads are refused unread.
+    "prakerja.middleware.RequestBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -142,6 +144,14 @@ EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 24 * 3
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Failures are kept in PostgreSQL, not the cache: login throttling keeps working while Redis is down.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# On top of axes' pair lock (registration.services.login_wait, from axes' records): per account, after this many
+# failures from any address, one attempt per LOGIN_ACCOUNT_DELAY_SECONDS (a slow-down, never a lock-out); per
+# address, failures on this many different accounts stop the address for AXES_COOLOFF_TIME (high: carrier NAT).
+LOGIN_ACCOUNT_SLOWDOWN_AFTER = env.int("LOGIN_ACCOUNT_SLOWDOWN_AFTER", default=10)
+LOGIN_ACCOUNT_DELAY_SECONDS = env.int("LOGIN_ACCOUNT_DELAY_SECONDS", default=60)
+LOGIN_ADDRESS_MAX_ACCOUNTS = env.int("LOGIN_ADDRESS_MAX_ACCOUNTS", default=20)
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False  # no start-up banner on every management command
@@ -154,8 +164,21 @@ CLIENT_IP_META_KEY = env.str("CLIENT_IP_META_KEY", default=env.str("RATELIMIT_IP
 RATELIMIT_IP_META_KEY = "prakerja.lib.http.throttle_key"
 AXES_CLIENT_IP_CALLABLE = "prakerja.lib.http.throttle_key"
 
-# Rate limits (django-ratelimit) use the default cache: Redis in production (CACHE_URL).
+# Rate limits (django-ratelimit, through prakerja.lib.limits) use the default cache: Redis in production
+# (CACHE_URL), so every web process counts against the same limit. What each does when Redis is unreachable
+# is in prakerja.lib.limits and README. Per client (prakerja.lib.http.client_ip) limits are generous: a
+# carrier's NAT puts many applicants behind one address at the deadline. Per inbox: canonical_email.
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+# django-ratelimit's own answer to a cache failure it survives; each limit's choice is in prakerja.lib.limits.
+RATELIMIT_FAIL_OPEN = False
+SIGNUP_RATE_PER_CLIENT = env.str("SIGNUP_RATE_PER_CLIENT", default="60/h")
+SIGNUP_RATE_PER_INBOX = env.str("SIGNUP_RATE_PER_INBOX", default="5/h")
+PASSWORD_RESET_RATE_PER_CLIENT = env.str("PASSWORD_RESET_RATE_PER_CLIENT", default="30/h")
+PASSWORD_RESET_RATE_PER_INBOX = env.str("PASSWORD_RESET_RATE_PER_INBOX", default="5/h")
+RESEND_VERIFICATION_RATE_PER_CLIENT = env.str("RESEND_VERIFICATION_RATE_PER_CLIENT", default="30/h")
+RESEND_VERIFICATION_RATE_PER_INBOX = env.str("RESEND_VERIFICATION_RATE_PER_INBOX", default="5/h")
+# Profile saves per account: the only form that may say "this NIK / phone is already used".
+PROFILE_RATE_PER_ACCOUNT = env.str("PROFILE_RATE_PER_ACCOUNT", default="20/h")
 SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=["django_ratelimit.E003", "django_ratelimit.W001"])
 
 LANGUAGE_CODE = "id"
@@ -219,6 +242,9 @@ COMPLAINT_MAX_EVIDENCE_FILES = env.int("COMPLAINT_MAX_EVIDENCE_FILES", default=3
 COMPLAINT_MAX_IMAGE_PIXELS = env.int("COMPLAINT_MAX_IMAGE_PIXELS", default=40_000_000)
 COMPLAINT_RATE_LIMIT = env.str("COMPLAINT_RATE_LIMIT", default="5/h")
 COMPLAINT_LOOKUP_RATE_LIMIT = env.str("COMPLAINT_LOOKUP_RATE_LIMIT", default="20/h")
+# Receipt e-mails one reporter inbox gets in 24 hours: the form takes any address, so a stranger could
+# otherwise flood a victim's inbox with receipts from many client addresses.
+COMPLAINT_RECEIPTS_PER_INBOX_PER_DAY = env.int("COMPLAINT_RECEIPTS_PER_INBOX_PER_DAY", default=3)
 COMPLAINT_MIN_FILL_SECONDS = env.int("COMPLAINT_MIN_FILL_SECONDS", default=3)
 COMPLAINT_FORM_MAX_AGE = env.int("COMPLAINT_FORM_MAX_AGE", default=24 * 60 * 60)
 # PDP law: evidence (screenshots, transfer receipts, police reports) is kept only as long as it serves the case.
@@ -279,6 +305,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Every how many seconds beat hands the task outbox (work stored while the broker was down) to the broker.
+OUTBOX_SWEEP_SECONDS = env.int("OUTBOX_SWEEP_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # A wave closes at its deadline with no staff action; closing is idempotent.
@@ -288,6 +316,8 @@ CELERY_BEAT_SCHEDULE = {
     # Revoke recipients past their training deadline that the latest training-start import does not list.
     "revoke-past-training-deadline": {"task": "aftercare.tasks.revoke_past_training_deadline",
                                       "schedule": crontab(hour=3, minute=0)},
+    # Hand tasks the broker refused (it was down) to it once it is back (prakerja.lib.outbox).
+    "send-outbox": {"task": "prakerja.tasks.send_outbox", "schedule": float(OUTBOX_SWEEP_SECONDS)},
     # Delete the files of complaints closed longer ago than COMPLAINT_EVIDENCE_RETENTION_DAYS, nightly.
     # Resume the mail outbox after a worker died or the mail server was away (one drainer at a time).
     "drain-notifications": {"task": "notifications.tasks.drain_notifications", "schedule": 60.0},

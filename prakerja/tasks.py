@@ -17,3 +17,11 @@ def soak_ping(*, number: int, log: str) -> None:
         os.write(fd, f"{number}\n".encode())
     finally:
         os.close(fd)
+
+
+@shared_task(name="prakerja.tasks.send_outbox")
+def send_outbox() -> int:
+    """Celery beat: hand the task outbox (prakerja.lib.outbox) to the broker; returns how many were sent."""
+    from prakerja.lib import outbox
+
+    return outbox.send_pending()

@@ -9,7 +9,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from prakerja.lib.identity import IdentityError, normalize_phone, parse_kk, parse_nik
-from registration.models import Applicant, User
+from registration.models import User
 
 NIK_TAKEN = _(
     "This NIK is already used by another account. One NIK may have only one account. If you did not "
@@ -134,16 +134,13 @@ class ProfileForm(forms.Form):
                 self.fields[name].disabled = True
                 self.fields[name].help_text = _("Locked: you already joined a wave.")
 
-    def _others(self):
-        return Applicant.objects.exclude(user=self.user)
-
     def clean_nik(self) -> str:
         try:
             nik = parse_nik(self.cleaned_data["nik"], today=timezone.localdate())
         except IdentityError as exc:
             raise forms.ValidationError(NIK_ERRORS[exc.code], code=f"nik_{exc.code}") from None
-        if self._others().filter(nik=nik.number).exists():
-            raise forms.ValidationError(NIK_TAKEN, code="nik_taken")
+        # Whether another account holds it is not asked here: the form also runs for unverified and rationed
+        # posts. services.save_profile asks, only for a post that passed every check (views.profile).
         self.nik = nik
         return nik.number
 
@@ -161,8 +158,6 @@ class ProfileForm(forms.Form):
             phone = normalize_phone(self.cleaned_data["phone"])
         except IdentityError:
             raise forms.ValidationError(PHONE_ERROR, code="phone_format") from None
-        if self._others().filter(phone=phone).exists():
-            raise forms.ValidationError(PHONE_TAKEN, code="phone_taken")
         return phone
 
     def clean(self) -> dict:

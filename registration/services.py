@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
-from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
@@ -25,7 +24,9 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from prakerja.lib.digest import keyed_digest
+from prakerja.lib import limits
 from prakerja.lib.identity import age_on, canonical_email
+from prakerja.lib.outbox import enqueue_on_commit
 from prakerja.lib.timefmt import WIB, format_wib
 from registration.models import Applicant, Registration, User, Wave
 
@@ -61,10 +62,15 @@ def sign_up(
     Only keyed digests of the client's IP address and user agent are kept (joki signals for reports).
     One account per inbox: an address whose canonical form (prakerja.lib.identity.canonical_email; case,
     `+tags`, Gmail's dots) has an account raises EmailTaken, and its owner is e-mailed at their own address.
-    The unique constraints are the guard, also when two sign-ups race for one inbox.
+    Two sign-ups racing for one inbox are serialised by a lock on it; the unique constraints are the last guard.
     """
-    try:
-        with transaction.atomic():
+    with transaction.atomic():
+        # Checked first under a lock on the inbox, never left to the unique constraints: a failed INSERT would
+        # write the address and the password hash into PostgreSQL's error log. The constraints stay the guard.
+        _lock_values(canonical_email(email))
+        taken = (User.objects.filter(email_canonical=canonical_email(email)).first()
+                 or User.objects.filter(email__iexact=email.strip()).first())
+        if taken is None:
             user = User.objects.create_user(
                 email=email,
                 password=password,
@@ -72,25 +78,39 @@ def sign_up(
                 signup_ip_digest=_digest_or_none(ip),
                 signup_user_agent_digest=_digest_or_none(user_agent),
             )
-    except IntegrityError:
-        # Told by e-mail, not on the page: the page must not reveal which addresses have an account.
-        taken = (User.objects.filter(email_canonical=canonical_email(email)).first()
-                 or User.objects.filter(email__iexact=email.strip()).first())
-        # At most one such e-mail an hour per account: repeated sign-ups cannot flood its owner.
-        if taken is not None and cache.add(f"registration:account-exists-mail:{taken.pk}", True, timeout=3600):
+            _queue_mail("send_verification", user=user, base_url=base_url)
+            return user
+        # Told by e-mail, not on the page: the page must not reveal which addresses have an account. At most
+        # one such e-mail an hour per account (repeated sign-ups cannot flood its owner); none while the cache
+        # is unreachable (fails closed: the page is the same either way).
+        if limits.once_per(f"registration:account-exists-mail:{taken.pk}", seconds=3600,
+                           name="account-exists-mail", when_cache_down=limits.CacheDown.CLOSED):
             _queue_mail("send_account_exists", user=taken, base_url=base_url)
-        raise EmailTaken(email) from None
-    _queue_mail("send_verification", user=user, base_url=base_url)
-    return user
+    raise EmailTaken(email)
+
+
+def _lock_values(*values: str) -> None:
+    """Serialise the writers of these identity values (an inbox, a NIK, a phone) until the transaction ends.
+
+    PostgreSQL: transaction-scoped advisory locks keyed by the values' keyed digests (the statement carries no
+    personal data), taken in a fixed order so that two writers cannot deadlock. SQLite needs none: IMMEDIATE
+    transactions already hold the database's write lock (settings: transaction_mode).
+    """
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted({int.from_bytes(keyed_digest(value).bytes[:8], "big", signed=True) for value in values if value})
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def _queue_mail(task_name: str, *, user: User, base_url: str | None) -> None:
-    """Queue an account e-mail (registration.tasks) once the transaction commits, in the current language."""
+    """Queue an account e-mail (registration.tasks) through the task outbox, in the current language: stored
+    with the caller's transaction, so a broker that is down delays the mail instead of losing it."""
     from registration import tasks
 
-    getattr(tasks, task_name).delay_on_commit(
-        user_id=user.pk, base_url=base_url or settings.SITE_URL, language=translation.get_language() or "id"
-    )
+    enqueue_on_commit(getattr(tasks, task_name), user_id=user.pk, base_url=base_url or settings.SITE_URL,
+                      language=translation.get_language() or "id")
 
 
 def _active_language() -> str:
@@ -179,6 +199,37 @@ def verify_email(*, token: str) -> User:
     return user
 
 
+# --- Login throttling ---------------------------------------------------------------------------------
+
+def login_wait(*, email: str, ip: str, now: dt.datetime | None = None) -> int:
+    """Seconds before a login attempt for `email` from `ip` may be checked (0: check it now).
+
+    Beside django-axes' lock of one (account, address) pair after AXES_FAILURE_LIMIT failures, read from the
+    failures axes records (its AccessAttempt rows, in the database: no cache involved), within AXES_COOLOFF_TIME:
+    - per account, from any address: after LOGIN_ACCOUNT_SLOWDOWN_AFTER failures, one attempt per
+      LOGIN_ACCOUNT_DELAY_SECONDS since the last failure. A slow-down, never a lock: a stranger guessing from
+      many addresses cannot keep the real applicant out at the deadline, only make them wait a minute.
+    - per address, on any account: failures on LOGIN_ADDRESS_MAX_ACCOUNTS different accounts stop the address
+      until the oldest expires. High, because a carrier's NAT puts thousands of applicants behind one address and
+      an applicant's typos fail on their own account only; a spray touches a new account with each guess.
+    """
+    from axes.models import AccessAttempt
+    from django.db.models import Max, Sum
+
+    now = now or timezone.now()
+    cooloff = settings.AXES_COOLOFF_TIME
+    recent = AccessAttempt.objects.filter(attempt_time__gte=now - cooloff)
+    from_address = recent.filter(ip_address=ip)
+    if from_address.values("username").distinct().count() >= settings.LOGIN_ADDRESS_MAX_ACCOUNTS:
+        oldest = from_address.order_by("attempt_time").values_list("attempt_time", flat=True).first()
+        return max(1, int((oldest + cooloff - now).total_seconds()))
+    account = recent.filter(username__iexact=email.strip()).aggregate(failures=Sum("failures_since_start"),
+                                                                      last=Max("attempt_time"))
+    if (account["failures"] or 0) >= settings.LOGIN_ACCOUNT_SLOWDOWN_AFTER:
+        return max(0, int(settings.LOGIN_ACCOUNT_DELAY_SECONDS - (now - account["last"]).total_seconds()))
+    return 0
+
+
 # --- Profile ------------------------------------------------------------------------------------------
 
 class ProfileConflict(Exception):
@@ -205,31 +256,38 @@ def save_profile(
 ) -> Applicant:
     """Create or update the user's applicant profile with already validated values.
 
-    NIK, KK and birth date are kept as stored once the applicant has a registration. The unique
-    constraints on NIK and phone are the final guard against two accounts claiming one NIK at the same
-    moment: the loser gets ProfileConflict and nothing stored is overwritten.
+    NIK, KK and birth date are kept as stored once the applicant has a registration. Raises ProfileConflict
+    (field "nik" or "phone") when another account holds the NIK or phone; two accounts claiming one NIK at the
+    same moment are serialised by a lock on it, so the second gets ProfileConflict and nothing stored is
+    overwritten. Says who holds nothing; callers ration it (views.profile).
     """
     values = {"nik": nik, "kk": kk, "full_name": full_name, "birth_date": birth_date, "phone": phone,
               "not_in_formal_education": not_in_formal_education}
-    try:
-        with transaction.atomic():
-            # Row lock: a join running now either sees the old NIK and writes its digest first, or
-            # waits for this edit (join_wave holds the same row FOR SHARE).
-            applicant = Applicant.objects.select_for_update().filter(user=user).first()
-            if applicant is None:
-                applicant = Applicant(user=user, **values)
-                applicant.save(force_insert=True)
-                User.objects.filter(pk=user.pk).update(language=_active_language())
-                return applicant
-            locked = profile_is_locked(applicant)
-            for field, value in values.items():
-                if not (locked and field in LOCKED_AFTER_JOINING):
-                    setattr(applicant, field, value)
-            applicant.save()
+    with transaction.atomic():
+        # Asked first, under locks on the account, the NIK and the phone, never left to the unique constraints: a
+        # failed INSERT or UPDATE would write NIK, KK, name, birth date and phone into PostgreSQL's error log. The
+        # account's lock also serialises two first saves of one account (two tabs), which would both insert.
+        _lock_values(f"account:{user.pk}", f"nik:{nik}", f"phone:{phone}")
+        # Row lock: a join running now either sees the old NIK and writes its digest first, or
+        # waits for this edit (join_wave holds the same row locked).
+        applicant = Applicant.objects.select_for_update().filter(user=user).first()
+        locked = applicant is not None and profile_is_locked(applicant)
+        if locked:
+            nik = applicant.nik  # not editable any more: the stored one is what may clash
+        conflict = _conflicting_field(user=user, nik=nik, phone=phone)
+        if conflict is not None:
+            raise ProfileConflict(conflict)
+        if applicant is None:
+            applicant = Applicant(user=user, **values)
+            applicant.save(force_insert=True)
             User.objects.filter(pk=user.pk).update(language=_active_language())
             return applicant
-    except IntegrityError:
-        raise ProfileConflict(_conflicting_field(user=user, nik=nik, phone=phone)) from None
+        for field, value in values.items():
+            if not (locked and field in LOCKED_AFTER_JOINING):
+                setattr(applicant, field, value)
+        applicant.save()
+        User.objects.filter(pk=user.pk).update(language=_active_language())
+        return applicant
 
 
 def _conflicting_field(*, user: User, nik: str, phone: str) -> str | None:
@@ -329,13 +387,14 @@ def is_prior_recipient(applicant: Applicant) -> bool:
     return ScreeningResult.objects.filter(registration__applicant=applicant, selected=True).exists()
 
 
-def _lock_for_share(table: str, column: str, pk: int) -> None:
-    """Take a share lock on one row (PostgreSQL), so that a FOR UPDATE on it waits for us and we wait
-    for it. Shared locks do not block each other. SQLite needs none: IMMEDIATE transactions already
-    hold the database write lock (settings: transaction_mode)."""
+def _lock_row(table: str, column: str, pk: int, *, mode: str = "FOR SHARE") -> None:
+    """Lock one row (PostgreSQL) in `mode`: FOR SHARE, so that a FOR UPDATE on it waits for us and we wait
+    for it while shared locks do not block each other; FOR NO KEY UPDATE, to queue behind each other too.
+    SQLite needs none: IMMEDIATE transactions already hold the database write lock (settings: transaction_mode)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {column} FROM {table} WHERE {column} = %s FOR SHARE", [pk])
+            cursor.execute(f"SELECT {column} FROM {table} WHERE {column} = %s {mode}", [pk])
+
 
 
 def join_wave(*, applicant: Applicant, wave: Wave, ip: str | None, user_agent: str | None) -> Registration:
@@ -347,16 +406,20 @@ def join_wave(*, applicant: Applicant, wave: Wave, ip: str | None, user_agent: s
     - the wave row FOR SHARE: close_wave takes it FOR UPDATE before setting status=closed, so a close
       waits for the joins in flight (each is then screened) and a join that waited for a close sees
       status closed. Joins do not block each other at the deadline surge.
-    - the applicant row FOR SHARE: a profile edit (FOR UPDATE) cannot change the NIK under us, so the
-      digests written here are those of the stored NIK.
-    The unique constraint registration_once_per_wave closes the race between two joins of one
-    applicant: the loser's insert fails inside a savepoint and it reports the winner's row.
+    - the applicant row FOR NO KEY UPDATE: a profile edit (FOR UPDATE) cannot change the NIK under us, so the
+      digests written here are those of the stored NIK, and a second join of the same applicant waits and
+      then finds this one's registration.
+    The unique constraint registration_once_per_wave stays the last guard (a savepoint reports the winner).
     """
     from aftercare.services import is_barred
 
     with transaction.atomic():
-        _lock_for_share("registration_wave", "id", wave.pk)
-        _lock_for_share("registration_applicant", "user_id", applicant.pk)
+        _lock_row("registration_wave", "id", wave.pk)
+        # Stronger than a share lock on the applicant: two joins of one applicant (two tabs, a double tap) wait
+        # for each other, so the second sees the first's registration instead of failing the unique
+        # constraint (a failed INSERT is logged by PostgreSQL with its values). Joins of different applicants
+        # do not meet here.
+        _lock_row("registration_applicant", "user_id", applicant.pk, mode="FOR NO KEY UPDATE")
         now = timezone.now()  # after the locks: a join that waited for a close sees the close
         wave = Wave.objects.get(pk=wave.pk)
         applicant = Applicant.objects.select_related("user").get(pk=applicant.pk)

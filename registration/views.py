@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,8 +18,9 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
-from django_ratelimit.decorators import ratelimit
 
 from complaints.models import Suspension
 from eligibility.draw import iter_ticket_lines, ticket
@@ -26,7 +28,8 @@ from eligibility.models.draw import PublishedDraw
 from eligibility.models.screening import ScreeningResult
 from aftercare.models import BARRING_REASONS
 from aftercare.services import appeal_window_closes, appealable_reasons, training_deadline
-from prakerja.lib.http import client_ip
+from prakerja.lib import limits
+from prakerja.lib.http import client_ip, throttle_key
 from prakerja.lib.identity import canonical_email
 from registration import services
 from registration.forms import (
@@ -45,9 +48,18 @@ def _base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/")
 
 
-def _email_key(group: str, request: HttpRequest) -> str:
+def _inbox_key(request: HttpRequest) -> str:
     # Per inbox: `a.li+1@gmail.com`, `ali+2@gmail.com`... all count against one limit.
     return canonical_email(request.POST.get("email", ""))
+
+
+def _account_key(request: HttpRequest) -> str:
+    return str(request.user.pk)
+
+
+# Shown for a limit that fails closed while the cache is unreachable (prakerja.lib.limits): the same words
+# whatever was entered, so they tell nothing about which addresses have accounts.
+SERVICE_BUSY = gettext_lazy("This service is busy. Please try again in a few minutes.")
 
 
 def _applicant_for(user: User) -> Applicant | None:
@@ -83,11 +95,20 @@ def wave_tickets(request: HttpRequest, number: int) -> StreamingHttpResponse:
 
 # --- Accounts -----------------------------------------------------------------------------------------
 
+@sensitive_post_parameters("email", "password1", "password2")
 @require_http_methods(["GET", "POST"])
+# Per client and per inbox, counted before the password is hashed (the costly part): a flood of sign-ups from one
+# address cannot slow the landing page for everyone. Both fail open when the cache is down (README).
+@limits.limit_posts((limits.SIGNUP_PER_CLIENT, throttle_key), (limits.SIGNUP_PER_INBOX, _inbox_key))
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("registration:dashboard")
     form = SignUpForm(request.POST or None)
+    if request.method == "POST" and request.limit is limits.Verdict.LIMITED:
+        form.is_valid()  # the entered address stays on the page
+        form.add_error(None, _("Too many sign-ups from your connection or for this address. Please wait an hour "
+                               "and try again."))
+        return render(request, "registration/signup.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         try:
             services.sign_up(
@@ -120,15 +141,18 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "registration/verify_done.html", {"verified_user": user})
 
 
+@sensitive_post_parameters("email")
 @require_http_methods(["GET", "POST"])
-@ratelimit(key=_email_key, rate="5/h", method="POST", block=False)  # no mail-bombing one address
-@ratelimit(key="ip", rate="30/h", method="POST", block=False)
+# No mail-bombing one address; both fail closed when the cache is down (one answer for every address).
+@limits.limit_posts((limits.RESEND_PER_CLIENT, throttle_key), (limits.RESEND_PER_INBOX, _inbox_key))
 def resend_verification(request: HttpRequest) -> HttpResponse:
     initial = {"email": request.user.email} if request.user.is_authenticated else {}
     form = EmailForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        if getattr(request, "limited", False):
+        if request.limit is limits.Verdict.LIMITED:
             messages.error(request, _("Too many requests for a new link. Please wait an hour and try again."))
+        elif request.limit is limits.Verdict.UNAVAILABLE:
+            messages.error(request, SERVICE_BUSY)
         else:
             services.resend_verification(email=form.cleaned_data["email"], base_url=_base_url(request))
             # The same answer whether or not the address has an account waiting for verification.
@@ -140,22 +164,43 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/verify_resend.html", {"form": form})
 
 
+@method_decorator(sensitive_post_parameters("username", "password"), name="dispatch")
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def post(self, request, *args, **kwargs):
+        # Per account and per address, before the password is checked (services.login_wait); django-axes
+        # locks the (account, address) pair.
+        wait = services.login_wait(email=request.POST.get("username", ""), ip=throttle_key(request))
+        if wait:
+            form = self.get_form()
+            form.add_error(None, _("Too many failed logins. Please wait %(seconds)s seconds and try again.")
+                           % {"seconds": wait})
+            response = self.render_to_response(self.get_context_data(form=form))
+            response.status_code = 429
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
 
-@method_decorator(ratelimit(key=_email_key, rate="5/h", method="POST", block=False), name="post")
+
+@method_decorator(sensitive_post_parameters("email"), name="dispatch")
+# Per client and per inbox; both fail closed when the cache is down (one answer for every address).
+@method_decorator(limits.limit_posts((limits.PASSWORD_RESET_PER_CLIENT, throttle_key),
+                                     (limits.PASSWORD_RESET_PER_INBOX, _inbox_key)), name="post")
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "registration/password_reset/form.html"
     form_class = QueuedPasswordResetForm  # the e-mail: services.send_password_reset_email, by a worker
     success_url = reverse_lazy("registration:password_reset_done")
 
     def form_valid(self, form):
-        if getattr(self.request, "limited", False):
+        if self.request.limit is limits.Verdict.LIMITED:
             # Looks the same as success: the address gets no more mail this hour.
             return redirect(self.get_success_url())
+        if self.request.limit is limits.Verdict.UNAVAILABLE:
+            form.add_error(None, SERVICE_BUSY)
+            return self.form_invalid(form)
         return super().form_valid(form)
 
 
@@ -163,6 +208,7 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
     template_name = "registration/password_reset/done.html"
 
 
+@method_decorator(sensitive_post_parameters("new_password1", "new_password2"), name="dispatch")
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "registration/password_reset/confirm.html"
     success_url = reverse_lazy("registration:password_reset_complete")
@@ -182,37 +228,43 @@ def _profile_initial(applicant: Applicant | None) -> dict:
             "not_in_formal_education": applicant.not_in_formal_education}
 
 
-def _user_key(group: str, request: HttpRequest) -> str:
-    return str(request.user.pk)
-
-
+@sensitive_post_parameters("nik", "kk", "full_name", "birth_date", "phone")
 @login_required
 @require_http_methods(["GET", "POST"])
-# "This NIK is already used" must be said, so it is rationed: no account can test a leaked list of
-# NIKs or phone numbers against the registrations. Per account, not per address: Indonesian mobile carriers put
-# thousands of phones behind one address (CGNAT), and the deadline brings them all at once.
-@ratelimit(key=_user_key, rate="20/h", method="POST", block=False)
 def profile(request: HttpRequest) -> HttpResponse:
+    """"This NIK / phone is already used" must be said, so it is rationed: only a verified account within
+    PROFILE_RATE_PER_ACCOUNT saves (counted per account, not per address: carriers put thousands of phones
+    behind one address), and only a post that passes every other check of the form reaches the question
+    (services.save_profile). An unverified or limited post is answered from the form's own checks alone.
+    """
     applicant = _applicant_for(request.user)
     locked = services.profile_is_locked(applicant)
     form = ProfileForm(request.POST or None, user=request.user, locked=locked, initial=_profile_initial(applicant))
-    if request.method == "POST" and not request.user.is_verified:
-        # An account costs an inbox before it can ask whether a NIK or phone is registered.
-        form.is_valid()  # the entered values stay on the page
-        form.add_error(None, _("Verify your e-mail address first: open the link we sent you, then save your profile."))
-    elif request.method == "POST" and getattr(request, "limited", False):
-        form.is_valid()  # the entered values stay on the page
-        form.add_error(None, _("Too many attempts to save the profile. Please wait an hour and try again."))
-    elif request.method == "POST" and form.is_valid():
-        try:
-            services.save_profile(user=request.user, **form.cleaned_data)
-        except services.ProfileConflict as exc:
-            field, message = {"nik": ("nik", NIK_TAKEN), "phone": ("phone", PHONE_TAKEN)}.get(
-                exc.field, (None, CONFLICT_RETRY))
-            form.add_error(field, message)
+    if request.method == "POST":
+        refusal = None
+        if not request.user.is_verified:
+            # An account costs an inbox before it can ask whether a NIK or phone is registered.
+            refusal = _("Verify your e-mail address first: open the link we sent you, then save your profile.")
         else:
-            messages.success(request, _("Your profile is saved."))
-            return redirect("registration:dashboard")
+            verdict = limits.hit(request, limits.PROFILE_PER_ACCOUNT, key=_account_key(request))
+            if verdict is limits.Verdict.LIMITED:
+                refusal = _("Too many attempts to save the profile. Please wait an hour and try again.")
+            elif verdict is limits.Verdict.UNAVAILABLE:
+                refusal = SERVICE_BUSY
+        if refusal is not None:
+            form.is_valid()  # the entered values stay on the page; the form never asks who holds a NIK
+            form.add_error(None, refusal)
+        elif form.is_valid():
+            try:
+                services.save_profile(user=request.user, **form.cleaned_data)
+            except services.ProfileConflict as exc:
+                field, message, code = {"nik": ("nik", NIK_TAKEN, "nik_taken"),
+                                        "phone": ("phone", PHONE_TAKEN, "phone_taken")}.get(
+                    exc.field, (None, CONFLICT_RETRY, "conflict"))
+                form.add_error(field, ValidationError(message, code=code))
+            else:
+                messages.success(request, _("Your profile is saved."))
+                return redirect("registration:dashboard")
     return render(request, "registration/profile.html", {"form": form, "locked": locked, "applicant": applicant})
 
 

@@ -40,11 +40,19 @@ def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (64, 48)) -> bytes:
     return buffer.getvalue()
 
 
-PDF_BYTES = (
-    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
-    b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
-    b"trailer << /Root 1 0 R >>\n%%EOF\n"
-)
+def pdf_bytes(pages: int = 1) -> bytes:
+    """A real PDF (written by pypdf) with `pages` blank A4 pages."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+PDF_BYTES = pdf_bytes()
 
 
 def upload(name: str, content: bytes, content_type: str = "application/octet-stream") -> SimpleUploadedFile:

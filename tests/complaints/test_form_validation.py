@@ -83,7 +83,8 @@ def test_it_refuses_an_image_named_as_another_type(en_client, media_root):
 
 def test_it_refuses_an_oversized_file(en_client, media_root, settings):
     settings.COMPLAINT_MAX_UPLOAD_BYTES = 1024
-    big = upload("besar.pdf", PDF_BYTES + b"%" + b"x" * 2000 + b"\n%%EOF\n", "application/pdf")
+    padding = 2150 - len(PDF_BYTES) - len(b"%\n%%EOF\n")  # 2150 bytes in all: "2.1 KB"
+    big = upload("besar.pdf", PDF_BYTES + b"%" + b"x" * padding + b"\n%%EOF\n", "application/pdf")
 
     response = _post(en_client, evidence=[big])
 

@@ -57,6 +57,7 @@ def _log_in(client: Client, email: str, password: str, **headers):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("eager_celery", "behind_proxy")
 def test_failed_logins_from_one_client_do_not_lock_the_account_for_another(applicant, settings):
+    settings.LOGIN_ACCOUNT_SLOWDOWN_AFTER = 100  # the pair lock alone (the per-account slow-down: test_login_throttle)
     for _ in range(settings.AXES_FAILURE_LIMIT):
         _log_in(Client(), applicant.user.email, "wrong", HTTP_X_REAL_IP=ALICE)
     assert _log_in(Client(), applicant.user.email, PASSWORD, HTTP_X_REAL_IP=ALICE).status_code == 429

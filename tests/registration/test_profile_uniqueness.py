@@ -53,8 +53,8 @@ def test_a_used_phone_number_is_refused(stranger_client, applicant):
     assert Applicant.objects.count() == 1
 
 
-def test_the_database_constraint_settles_a_race_for_one_nik(verified_user, applicant):
-    # The form's check passed for both accounts; the unique constraint stops the second write.
+def test_the_service_refuses_a_used_nik_and_overwrites_nothing(verified_user, applicant):
+    # The form never asks; the service asks under a lock on the NIK (no failed INSERT on the way).
     before = snapshot(applicant)
     with pytest.raises(services.ProfileConflict) as refused:
         services.save_profile(user=verified_user, nik=applicant.nik, kk=applicant.kk, full_name="Joki",
@@ -64,20 +64,11 @@ def test_the_database_constraint_settles_a_race_for_one_nik(verified_user, appli
     assert not Applicant.objects.filter(user=verified_user).exists()
 
 
-def test_the_database_constraint_settles_a_race_for_one_phone(verified_user, applicant):
+def test_the_service_refuses_a_used_phone(verified_user, applicant):
     with pytest.raises(services.ProfileConflict) as refused:
         services.save_profile(user=verified_user, nik="3171015508950003", kk="3171010101200003", full_name="Dewi",
                               birth_date=dt.date(1995, 8, 15), phone=applicant.phone, not_in_formal_education=True)
     assert refused.value.field == "phone"
-
-
-def test_the_view_words_a_lost_race_on_the_nik_field(stranger_client, applicant, monkeypatch):
-    # Simulate the other account committing between our form check and our write.
-    monkeypatch.setattr("registration.forms.ProfileForm._others", lambda self: Applicant.objects.none())
-    response = stranger_client.post(reverse("registration:profile"), profile_of(applicant, phone="0819 9999 8888"))
-    assert response.status_code == 200
-    assert response.context["form"].has_error("nik")
-    assert "NIK ini sudah digunakan oleh akun lain" in html.unescape(response.content.decode())
 
 
 def test_the_applicant_can_update_their_own_profile(client, applicant):

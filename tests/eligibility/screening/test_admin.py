@@ -9,6 +9,7 @@ from django.utils import timezone
 from eligibility import waves
 from eligibility.screening import services, tasks
 from eligibility.models.screening import ScreeningPartition, ScreeningResult, ScreeningRun
+from prakerja.models import OutboxTask
 from registration.models import Wave
 
 from .conftest import close, make_list, make_wave, new_person, register, screen
@@ -88,11 +89,11 @@ def test_the_actions_open_close_retry_and_select(staff_client, staff, db):
     assert draft.status == Wave.Status.OPEN and draft.seed_commitment
     register(new_person(), draft), register(new_person(), draft)
 
-    with mock.patch.object(tasks.screen_wave, "delay_on_commit") as enqueue:
-        action(staff_client, "close_waves", draft)
+    action(staff_client, "close_waves", draft)
     draft.refresh_from_db()
     assert draft.status == Wave.Status.CLOSED and draft.closed_by == staff
-    enqueue.assert_called_once_with(draft.pk)
+    # The screening is stored in the task outbox with the close (prakerja.lib.outbox), sent once it commits.
+    assert list(OutboxTask.objects.values_list("task", "args")) == [(tasks.screen_wave.name, [draft.pk])]
 
     with mock.patch.object(tasks.screen_partition, "delay_on_commit"):
         response = action(staff_client, "retry_screening", draft)

@@ -11,19 +11,23 @@ from django.utils import timezone
 from eligibility import waves
 from eligibility.screening import services, tasks
 from prakerja.celery import app
+from prakerja.models import OutboxTask
 from registration.models import Wave
 
 from .conftest import make_wave, new_person, register
 
 
 def test_it_closes_and_enqueues_the_screening_once(wave, staff, django_capture_on_commit_callbacks):
-    with mock.patch.object(tasks.screen_wave, "delay") as delay:
+    with mock.patch.object(tasks.screen_wave, "apply_async") as send:
         with django_capture_on_commit_callbacks(execute=True):
             assert waves.close_wave(wave=wave, by=staff) is True
         with django_capture_on_commit_callbacks(execute=True):
             assert waves.close_wave(wave=wave, by=staff) is False
 
-    delay.assert_called_once_with(wave.pk)
+    # Sent through the task outbox (prakerja.lib.outbox): once, and its row gone once the broker took it.
+    send.assert_called_once()
+    assert send.call_args.kwargs["args"] == [wave.pk]
+    assert not OutboxTask.objects.exists()
     wave.refresh_from_db()
     assert wave.status == Wave.Status.CLOSED and wave.closed_by == staff and wave.closed_at is not None
 
@@ -31,7 +35,7 @@ def test_it_closes_and_enqueues_the_screening_once(wave, staff, django_capture_o
 def test_it_enqueues_nothing_when_the_transaction_rolls_back(wave, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         waves.close_wave(wave=wave, by=None)
-    assert len(callbacks) == 1  # delay_on_commit: only after the close commits
+    assert len(callbacks) == 1  # enqueue_on_commit: sent only after the close commits
 
 
 def test_it_does_not_close_a_draft_wave(db):
@@ -42,10 +46,9 @@ def test_it_does_not_close_a_draft_wave(db):
 
 
 def test_the_command_closes_a_wave(wave, capsys):
-    with mock.patch.object(tasks.screen_wave, "delay_on_commit") as enqueue:
-        call_command("close_wave", str(wave.number), "--yes")
-        call_command("close_wave", str(wave.number), "--yes")
-    assert enqueue.call_count == 1
+    call_command("close_wave", str(wave.number), "--yes")
+    call_command("close_wave", str(wave.number), "--yes")
+    assert OutboxTask.objects.filter(task=tasks.screen_wave.name, args=[wave.pk]).count() == 1
     assert Wave.objects.get(pk=wave.pk).status == Wave.Status.CLOSED
     out = capsys.readouterr().out
     assert "closed" in out.lower()
@@ -59,18 +62,17 @@ def test_beat_closes_a_wave_at_its_deadline_and_not_before(db):
     publish_wave(wave=wave, by=None)
     register(new_person(), wave)
 
-    with mock.patch.object(tasks.screen_wave, "delay_on_commit") as enqueue:
-        with time_machine.travel(wave.closes_at - dt.timedelta(seconds=1), tick=False):
-            assert tasks.close_due_waves() == []
-        assert Wave.objects.get(pk=wave.pk).status == Wave.Status.OPEN
-        with time_machine.travel(wave.closes_at, tick=False):
-            assert tasks.close_due_waves() == [60]
-            assert tasks.close_due_waves() == []
+    with time_machine.travel(wave.closes_at - dt.timedelta(seconds=1), tick=False):
+        assert tasks.close_due_waves() == []
+    assert Wave.objects.get(pk=wave.pk).status == Wave.Status.OPEN
+    with time_machine.travel(wave.closes_at, tick=False):
+        assert tasks.close_due_waves() == [60]
+        assert tasks.close_due_waves() == []
 
     wave.refresh_from_db()
     assert wave.status == Wave.Status.CLOSED and wave.closed_by is None
     assert wave.closed_at == wave.closes_at
-    enqueue.assert_called_once_with(wave.pk)
+    assert list(OutboxTask.objects.values_list("task", "args")) == [(tasks.screen_wave.name, [wave.pk])]
 
 
 @pytest.mark.parametrize("entry", ["close-due-waves", "requeue-stale-partitions"])
