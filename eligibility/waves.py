@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from eligibility.models.screening import ScreeningResult, ScreeningRun
 from eligibility.screening import sql
 from eligibility.screening.sql import ScreeningError
+from prakerja.lib import sealing
 from prakerja.lib.messages import Statement, TranslatableError
 from prakerja.lib.timefmt import format_wib
 from registration.models import Registration, User, Wave, WaveChange
@@ -173,8 +174,9 @@ def create_wave(*, number: int, quota: int, opens_at: dt.datetime, closes_at: dt
 def publish_wave(*, wave: Wave, by: User | None) -> Wave:
     """Publish a draft wave: it accepts registrations from opens_at until closes_at. Returns the wave.
 
-    The lottery seed is drawn here, once, and only its SHA-256 commitment is shown until the selection. From
-    now on the wave's number, seed and opening time are frozen (a database trigger guards them too).
+    The lottery seed is drawn here, once, and stored only sealed (prakerja.lib.sealing); only its SHA-256
+    commitment is shown until the selection. `by` is recorded as the wave's publisher. From now on the wave's
+    number, seed and opening time are frozen (a database trigger guards them too).
     Idempotent: publishing a published wave changes nothing (the seed is never redrawn). Raises WaveError
     for an overlapping window or a wave out of number order.
     """
@@ -186,9 +188,7 @@ def publish_wave(*, wave: Wave, by: User | None) -> Wave:
             return wave
         check_no_overlap(opens_at=wave.opens_at, closes_at=wave.closes_at, exclude_pk=wave.pk)
         check_number_order(wave)
-        seed = secrets.token_hex(32)
-        _move(wave, from_=Status.DRAFT, to=Status.OPEN, seed=seed, seed_commitment=Wave.commitment_for(seed),
-              opened_at=timezone.now())
+        _move(wave, from_=Status.DRAFT, to=Status.OPEN, **_drawn_seed(), opened_at=timezone.now(), published_by=by)
     logger.info("Wave %s published by user #%s", wave.number, by.pk if by else None)
     return wave
 
@@ -317,8 +317,11 @@ def select_awardees(*, wave: Wave, by: User | None) -> int:
                 number=wave.number, status=Status(wave.status).label,
             )
         _check_earlier_recipients_known(wave)
-        sql.rank_eligible(wave)
-        _move(wave, from_=Status.SCREENED, to=Status.SELECTED, seed_revealed_at=timezone.now(), selected_by=by)
+        seed = unsealed_seed(wave)
+        sql.rank_eligible(wave, seed=seed)
+        # The reveal: the seed in clear beside its commitment (the trigger checks that they match).
+        _move(wave, from_=Status.SCREENED, to=Status.SELECTED, seed=seed, seed_revealed_at=timezone.now(),
+              selected_by=by)
         # A later wave waiting for these recipients starts its screening now (the sweep is the fallback).
         from eligibility.screening.services import enqueue_wave_summary
         from eligibility.screening.tasks import screen_wave
@@ -356,7 +359,28 @@ def publish_benchmark_wave(*, wave: Wave) -> Wave:
     if wave.number < BENCHMARK_WAVES_FROM:
         raise WaveMoveRefused(_("Wave %(number)s is not a benchmark wave: publish it with publish_wave."),
                               number=wave.number)
-    seed = secrets.token_hex(32)
-    _move(wave, from_=Status.DRAFT, to=Status.OPEN, seed=seed, seed_commitment=Wave.commitment_for(seed),
-          opened_at=timezone.now())
+    _move(wave, from_=Status.DRAFT, to=Status.OPEN, **_drawn_seed(), opened_at=timezone.now())
     return wave
+
+
+def _drawn_seed() -> dict[str, str]:
+    """A new lottery seed as the wave's fields: sealed (never stored in clear before the selection) and its
+    SHA-256 commitment (public)."""
+    seed = secrets.token_hex(32)
+    return {"sealed_seed": sealing.seal(seed), "seed_commitment": Wave.commitment_for(seed)}
+
+
+def unsealed_seed(wave: Wave) -> str:
+    """The wave's lottery seed in clear, for the selection only: 64 hex characters. Raises ScreeningError when the
+    wave has no seed or its sealed seed cannot be opened with SEED_ENCRYPTION_KEY (a changed key)."""
+    if not wave.sealed_seed:
+        raise ScreeningError(_("Wave %(number)s has no lottery seed: it was never published."), number=wave.number)
+    try:
+        seed = sealing.unseal(wave.sealed_seed)
+    except sealing.InvalidToken:
+        raise ScreeningError(_("The lottery seed of wave %(number)s cannot be opened: SEED_ENCRYPTION_KEY is not the "
+                          "key it was sealed with."), number=wave.number) from None
+    if Wave.commitment_for(seed) != wave.seed_commitment:
+        raise ScreeningError(_("The lottery seed of wave %(number)s does not match its published commitment."),
+                        number=wave.number)
+    return seed

@@ -254,9 +254,10 @@ def screen_kk(run: ScreeningRun, partition: ScreeningPartition) -> tuple[int, di
     return total, counts
 
 
-def rank_eligible(wave: Wave) -> None:
+def rank_eligible(wave: Wave, *, seed: str) -> None:
     """The lottery's ranking, in one UPDATE ... FROM a ROW_NUMBER() window: every eligible registration of
-    `wave` gets its rank by SHA-256 of "{seed}:{nik}" (ascending hex, ties by registration id) and
+    `wave` gets its rank by SHA-256 of "{seed}:{nik}" (`seed`: the wave's unsealed seed, which the caller,
+    eligibility.waves.select_awardees, opens and checks against the commitment) (ascending hex, ties by registration id) and
     `selected = rank <= quota`; every other registration loses any rank. The hash is computed by the
     database (PostgreSQL's sha256(); on SQLite the SHA256() function Django registers on each connection).
     """
@@ -266,7 +267,7 @@ def rank_eligible(wave: Wave) -> None:
         ticket = "sha256(convert_to(%(seed)s || ':' || a.nik, 'UTF8'))"
     else:
         ticket = "SHA256(%(seed)s || ':' || a.nik)"
-    params = {"seed": wave.seed, "wave": wave.pk, "quota": wave.quota, "eligible": ScreeningResult.Status.ELIGIBLE}
+    params = {"seed": seed, "wave": wave.pk, "quota": wave.quota, "eligible": ScreeningResult.Status.ELIGIBLE}
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {result} SET rank = ranked.n, selected = (ranked.n <= %(quota)s)"
