@@ -123,7 +123,7 @@ RANGES = [
     ("AXES_FAILURE_LIMIT", 1, None),
     ("CONN_MAX_AGE", 0, None),
 ]
-RATES = ["COMPLAINT_RATE_LIMIT", "COMPLAINT_LOOKUP_RATE_LIMIT"]
+RATES = ["COMPLAINT_RATE_LIMIT", "COMPLAINT_LOOKUP_RATE_LIMIT", "STAFF_SEARCH_RATE_LIMIT", "STAFF_LIST_RATE_LIMIT"]
 _RATE = re.compile(r"^[1-9][0-9]*/[0-9]*[smhd]$")  # django-ratelimit's "count/period", e.g. 5/h or 100/15m
 
 

@@ -65,11 +65,16 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "simple_history",
+    # The staff second factor: TOTP authenticator apps and single-use recovery codes (staff.second_factor).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "prakerja",
     "registration",
     "eligibility",
     "reports",
     "complaints",
+    "staff",
 ]
 # The benchmark commands (make bench) are development tools: not installed, so not listed by
 # `manage.py help`, in production.
@@ -88,6 +93,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every staff page needs a second factor verified in this session (enrolment on first login). Not django-otp's
+    # OTPMiddleware: it would overwrite User.is_verified (the e-mail verification) with a method.
+    "staff.middleware.require_second_factor",
     "django.contrib.messages.middleware.MessageMiddleware",
     # No shared or browser cache keeps a signed-in page or a file (personal data): Cache-Control: no-store.
     "prakerja.middleware.no_store_for_signed_in",
@@ -144,6 +152,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "registration:login"
+# The name authenticator apps show beside a staff member's codes.
+OTP_TOTP_ISSUER = "Kartu Prakerja PMO"
 LOGIN_REDIRECT_URL = "registration:dashboard"
 LOGOUT_REDIRECT_URL = "registration:landing"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
@@ -219,6 +229,11 @@ JOKI_PHONE_MIN_NUMBERS = env.int("JOKI_PHONE_MIN_NUMBERS", default=5)
 JOKI_PHONE_SPAN = env.int("JOKI_PHONE_SPAN", default=20)
 # Waves above this size get their report summary built by a Celery task instead of in the request.
 REPORT_SYNC_MAX_REGISTRATIONS = env.int("REPORT_SYNC_MAX_REGISTRATIONS", default=200_000)
+
+# Staff searches for people by NIK, phone or e-mail, and openings of lists of people, per staff member
+# (staff.lookups): enough for helpdesk work, far too few to rebuild a masked NIK digit by digit.
+STAFF_SEARCH_RATE_LIMIT = env.str("STAFF_SEARCH_RATE_LIMIT", default="30/h")
+STAFF_LIST_RATE_LIMIT = env.str("STAFF_LIST_RATE_LIMIT", default="600/h")
 
 # Complaints (pengaduan): evidence uploads and abuse limits.
 COMPLAINT_MAX_UPLOAD_BYTES = env.int("COMPLAINT_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)

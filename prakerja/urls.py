@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("pengaduan/", include("complaints.urls")),
     path("laporan/", include("reports.urls")),
+    path("staf/", include("staff.urls")),
     path("", include("registration.urls")),
 ]
 

@@ -99,8 +99,8 @@ def test_the_page_keeps_a_fixed_number_of_queries(client, reporter, wave, django
     _retry(wave)
     _get(client, reporter, "reports:wave", wave)
     url = reverse("reports:wave", kwargs={"number": wave.number})
-    # session, user, permissions (user's, groups'), wave, run, audit
-    with django_assert_num_queries(7):
+    # session, user, second-factor device, permissions (user's, groups'), wave, run, audit
+    with django_assert_num_queries(8):
         assert client.get(url).status_code == 200
 
 

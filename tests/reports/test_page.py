@@ -101,8 +101,8 @@ def test_it_reads_a_stored_summary_in_a_fixed_number_of_queries(client, reporter
     _grow(wave, extra)
     _page(client, reporter, wave)  # logs in, computes and stores the summary
     url = reverse("reports:wave", kwargs={"number": wave.number})
-    # session, user, permissions (user's, groups'), wave, run, summary, clusters, cluster count, audit
-    with django_assert_num_queries(10):
+    # session, user, second-factor device, permissions (user's, groups'), wave, run, summary, clusters, cluster count, audit
+    with django_assert_num_queries(11):
         assert client.get(url).status_code == 200
 
 
