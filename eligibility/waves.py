@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce, Least
 from django.utils import formats, timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from eligibility.models.screening import ScreeningResult, ScreeningRun
 from eligibility.screening import sql
@@ -299,6 +300,8 @@ def _check_earlier_recipients_known(wave: Wave) -> None:
                                "for wave %(number)s."), number=wave.number, earlier=earlier)
 
 
+# sensitive_variables: an error report (the technical 500 page, a mailed report) shows the seed as ********.
+@sensitive_variables("seed")
 def select_awardees(*, wave: Wave, by: User | None) -> int:
     """Rank every eligible registration by SHA-256 of "{seed}:{nik}" (ascending hex), select the first
     `quota`, keep every rank (the reserve list) and reveal the seed. Returns the number selected.
@@ -363,6 +366,7 @@ def publish_benchmark_wave(*, wave: Wave) -> Wave:
     return wave
 
 
+@sensitive_variables("seed")
 def _drawn_seed() -> dict[str, str]:
     """A new lottery seed as the wave's fields: sealed (never stored in clear before the selection) and its
     SHA-256 commitment (public)."""
@@ -370,6 +374,7 @@ def _drawn_seed() -> dict[str, str]:
     return {"sealed_seed": sealing.seal(seed), "seed_commitment": Wave.commitment_for(seed)}
 
 
+@sensitive_variables("seed")
 def unsealed_seed(wave: Wave) -> str:
     """The wave's lottery seed in clear, for the selection only: 64 hex characters. Raises ScreeningError when the
     wave has no seed or its sealed seed cannot be opened with SEED_ENCRYPTION_KEY (a changed key)."""

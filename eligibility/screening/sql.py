@@ -12,6 +12,7 @@ from collections import Counter
 
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from eligibility.lists.tables import is_list_table
 from eligibility.models.lists import ListCategory
@@ -254,6 +255,7 @@ def screen_kk(run: ScreeningRun, partition: ScreeningPartition) -> tuple[int, di
     return total, counts
 
 
+@sensitive_variables("seed", "params")  # error reports show ******** instead of the seed
 def rank_eligible(wave: Wave, *, seed: str) -> None:
     """The lottery's ranking, in one UPDATE ... FROM a ROW_NUMBER() window: every eligible registration of
     `wave` gets its rank by SHA-256 of "{seed}:{nik}" (`seed`: the wave's unsealed seed, which the caller,

@@ -90,3 +90,25 @@ def test_it_seals_the_seeds_the_database_held_in_clear(open_wave_12):
     migration.create_guards(apps, Editor())
     wave = Wave.objects.get(pk=open_wave_12.pk)
     assert (wave.seed, unseal(wave.sealed_seed)) == ("", seed)
+
+
+def test_an_error_report_of_the_selection_hides_the_seed(open_wave_12, rf):
+    """The technical error page and mailed error reports show the selection's variables: the seed as ********."""
+    import sys
+
+    from django.views.debug import ExceptionReporter
+
+    from eligibility.screening import sql
+    from eligibility.waves import select_awardees
+
+    Wave.objects.filter(pk=open_wave_12.pk).update(status=Wave.Status.SCREENED)
+    with pytest.raises(ZeroDivisionError):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(sql, "is_postgres", lambda: 1 / 0)  # fails inside rank_eligible
+            try:
+                select_awardees(wave=Wave.objects.get(pk=open_wave_12.pk), by=None)
+            except ZeroDivisionError:
+                report = ExceptionReporter(rf.get("/"), *sys.exc_info()).get_traceback_html()
+                raise
+    assert "select_awardees" in report and "rank_eligible" in report and "********" in report
+    assert unsealed_seed(open_wave_12) not in report  # opened only now: this test's own frame is in the report
