@@ -37,3 +37,14 @@ def test_it_lets_no_cache_keep_a_posted_form(client):
 
 def test_it_keeps_public_pages_cacheable(client, open_wave_12):
     assert "no-store" not in client.get("/").get("Cache-Control", "")
+
+
+def test_it_lets_no_cache_keep_a_downloaded_file(client, staff):
+    from tests.reports.conftest import build_wave
+
+    wave = build_wave()
+    client.force_login(staff)
+    response = client.get(reverse("reports:results_csv", kwargs={"number": wave.number}))
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert "no-store" in response["Cache-Control"]
+    b"".join(response.streaming_content)
