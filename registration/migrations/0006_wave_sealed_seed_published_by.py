@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 frozen_guard = importlib.import_module("registration.migrations.0005_wave_change_and_frozen_fields")
+former_seed_guard = importlib.import_module("eligibility.migrations.0003_screening_indexes_and_seed_guard")
 
 POSTGRES = (
     """
@@ -68,6 +69,15 @@ def create_guards(apps, schema_editor):
         schema_editor.execute(frozen_guard.SQLITE[0], params=None)
 
 
+def create_former_guards(apps, schema_editor):
+    """Backwards: the seed guard as eligibility 0003 made it (on the clear `seed`), and the frozen-fields guard."""
+    postgres = schema_editor.connection.vendor == "postgresql"
+    create, _drop = (former_seed_guard.POSTGRES if postgres else former_seed_guard.SQLITE)[2]
+    schema_editor.execute(create, params=None)
+    if not postgres:
+        schema_editor.execute(frozen_guard.SQLITE[0], params=None)
+
+
 def seal_existing_seeds(apps, schema_editor):
     """Every drawn seed sealed; the clear value kept only where the selection has revealed it."""
     from prakerja.lib.sealing import seal
@@ -94,7 +104,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(drop_guards, create_guards),
+        migrations.RunPython(drop_guards, create_former_guards),
         migrations.AddField(
             model_name="wave",
             name="published_by",
