@@ -105,8 +105,17 @@ class WaveAdmin(admin.ModelAdmin):
     actions = ["open_waves", "close_waves", "retry_screening", "run_selection"]
     inlines = [WaveChangeInline]
     change_form_template = "eligibility/wave_change_form.html"
-    readonly_fields = ["status", "opened_at", "closed_at", "closed_by", "seed_commitment", "seed_display",
-                       "seed_revealed_at", "selected_by", "report_link", "notifications"]
+    readonly_fields = ["status", "opened_at", "published_by", "closed_at", "closed_by", "seed_commitment",
+                       "seed_display", "seed_revealed_at", "selected_by", "report_link", "notifications"]
+
+    # Refused in changelist URLs for everyone: `?seed__startswith=c`, then `ca`, ... answered row by row would
+    # spell a secret seed out (and the commitment is public on the wave page, so nobody needs to filter by it).
+    SECRET_LOOKUP_FIELDS = frozenset({"seed", "sealed_seed", "seed_commitment"})
+
+    def lookup_allowed(self, lookup: str, value, request: HttpRequest) -> bool:
+        if any(part in self.SECRET_LOOKUP_FIELDS for part in lookup.split("__")):
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     def get_fieldsets(self, request, obj=None):
         main = ["number", "quota", "opens_at", "closes_at"]
@@ -114,7 +123,8 @@ class WaveAdmin(admin.ModelAdmin):
             return [(None, {"fields": main})]
         return [
             (None, {"fields": main + ["status"]}),
-            (_("Lifecycle"), {"fields": ["opened_at", "closed_at", "closed_by", "report_link", "notifications"]}),
+            (_("Lifecycle"), {"fields": ["opened_at", "published_by", "closed_at", "closed_by", "report_link",
+                                         "notifications"]}),
             (_("Lottery"), {"fields": ["seed_commitment", "seed_display", "seed_revealed_at", "selected_by"]}),
         ]
 
@@ -155,7 +165,7 @@ class WaveAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         latest = ScreeningRun.objects.filter(wave=OuterRef("pk")).order_by("-pk")
-        return super().get_queryset(request).select_related("closed_by", "selected_by").annotate(
+        return super().get_queryset(request).select_related("published_by", "closed_by", "selected_by").annotate(
             registration_count=Count("registrations"),
             run_status=Subquery(latest.values("status")[:1]),
             run_phase=Subquery(latest.values("phase")[:1]),

@@ -20,10 +20,12 @@ from django.db.models.functions import Coalesce, Least
 from django.utils import formats, timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from eligibility.models.screening import ScreeningResult, ScreeningRun
 from eligibility.screening import sql
 from eligibility.screening.sql import ScreeningError
+from prakerja.lib import sealing
 from prakerja.lib.messages import Statement, TranslatableError
 from prakerja.lib.outbox import enqueue_on_commit
 from prakerja.lib.timefmt import format_wib
@@ -186,8 +188,9 @@ def create_wave(*, number: int, quota: int, opens_at: dt.datetime, closes_at: dt
 def publish_wave(*, wave: Wave, by: User | None) -> Wave:
     """Publish a draft wave: it accepts registrations from opens_at until closes_at. Returns the wave.
 
-    The lottery seed is drawn here, once, and only its SHA-256 commitment is shown until the selection. From
-    now on the wave's number, seed and opening time are frozen (a database trigger guards them too).
+    The lottery seed is drawn here, once, and stored only sealed (prakerja.lib.sealing); only its SHA-256
+    commitment is shown until the selection. `by` is recorded as the wave's publisher. From now on the wave's
+    number, seed and opening time are frozen (a database trigger guards them too).
     Idempotent: publishing a published wave changes nothing (the seed is never redrawn). Raises WaveError
     for an overlapping window or a wave out of number order.
     """
@@ -199,9 +202,7 @@ def publish_wave(*, wave: Wave, by: User | None) -> Wave:
             return wave
         check_no_overlap(opens_at=wave.opens_at, closes_at=wave.closes_at, exclude_pk=wave.pk)
         check_number_order(wave)
-        seed = secrets.token_hex(32)
-        _move(wave, from_=Status.DRAFT, to=Status.OPEN, seed=seed, seed_commitment=Wave.commitment_for(seed),
-              opened_at=timezone.now())
+        _move(wave, from_=Status.DRAFT, to=Status.OPEN, **_drawn_seed(), opened_at=timezone.now(), published_by=by)
     logger.info("Wave %s published by user #%s", wave.number, by.pk if by else None)
     return wave
 
@@ -313,6 +314,8 @@ def _check_earlier_recipients_known(wave: Wave) -> None:
                                "for wave %(number)s."), number=wave.number, earlier=earlier)
 
 
+# sensitive_variables: an error report (the technical 500 page, a mailed report) shows the seed as ********.
+@sensitive_variables("seed")
 def select_awardees(*, wave: Wave, by: User | None) -> int:
     """Rank every eligible registration by SHA-256 of "{seed}:{nik}" (ascending hex), select the first
     `quota`, keep every rank (the reserve list) and reveal the seed. Returns the number selected.
@@ -334,8 +337,11 @@ def select_awardees(*, wave: Wave, by: User | None) -> int:
         from aftercare.services import check_appeals_settled
 
         check_appeals_settled(wave=wave)  # the draw waits for the appeal window and every decision
-        sql.rank_eligible(wave)
-        _move(wave, from_=Status.SCREENED, to=Status.SELECTED, seed_revealed_at=timezone.now(), selected_by=by)
+        seed = unsealed_seed(wave)
+        sql.rank_eligible(wave, seed=seed)
+        # The reveal: the seed in clear beside its commitment (the trigger checks that they match).
+        _move(wave, from_=Status.SCREENED, to=Status.SELECTED, seed=seed, seed_revealed_at=timezone.now(),
+              selected_by=by)
         # In the same transaction: card numbers, the published draw (docs/DOMAIN.md) and the e-mails telling it.
         from eligibility.cards import assign_card_numbers
         from eligibility.draw import publish_draw
@@ -381,7 +387,30 @@ def publish_benchmark_wave(*, wave: Wave) -> Wave:
     if wave.number < BENCHMARK_WAVES_FROM:
         raise WaveMoveRefused(_("Wave %(number)s is not a benchmark wave: publish it with publish_wave."),
                               number=wave.number)
-    seed = secrets.token_hex(32)
-    _move(wave, from_=Status.DRAFT, to=Status.OPEN, seed=seed, seed_commitment=Wave.commitment_for(seed),
-          opened_at=timezone.now())
+    _move(wave, from_=Status.DRAFT, to=Status.OPEN, **_drawn_seed(), opened_at=timezone.now())
     return wave
+
+
+@sensitive_variables("seed")
+def _drawn_seed() -> dict[str, str]:
+    """A new lottery seed as the wave's fields: sealed (never stored in clear before the selection) and its
+    SHA-256 commitment (public)."""
+    seed = secrets.token_hex(32)
+    return {"sealed_seed": sealing.seal(seed), "seed_commitment": Wave.commitment_for(seed)}
+
+
+@sensitive_variables("seed")
+def unsealed_seed(wave: Wave) -> str:
+    """The wave's lottery seed in clear, for the selection only: 64 hex characters. Raises ScreeningError when the
+    wave has no seed or its sealed seed cannot be opened with SEED_ENCRYPTION_KEY (a changed key)."""
+    if not wave.sealed_seed:
+        raise ScreeningError(_("Wave %(number)s has no lottery seed: it was never published."), number=wave.number)
+    try:
+        seed = sealing.unseal(wave.sealed_seed)
+    except sealing.InvalidToken:
+        raise ScreeningError(_("The lottery seed of wave %(number)s cannot be opened: SEED_ENCRYPTION_KEY is not the "
+                          "key it was sealed with."), number=wave.number) from None
+    if Wave.commitment_for(seed) != wave.seed_commitment:
+        raise ScreeningError(_("The lottery seed of wave %(number)s does not match its published commitment."),
+                        number=wave.number)
+    return seed

@@ -54,6 +54,30 @@ def production_problems(*, debug: bool, digest_key: str, database_engine: str, b
     return problems
 
 
+# The development defaults of the keys in prakerja/settings.py: published in the repository, so known to anyone.
+DEVELOPMENT_KEY_PREFIX = "dev-only"
+
+
+@register(Tags.security, deploy=True)
+def development_keys(app_configs, **kwargs) -> list:
+    return development_key_problems(keys={name: getattr(settings, name)
+                                          for name in ("SECRET_KEY", "DIGEST_KEY", "SEED_ENCRYPTION_KEY")})
+
+
+def development_key_problems(*, keys: dict[str, str]) -> list:
+    """`check --deploy` refuses a development or short key whatever DEBUG says (prakerja.E002): a deployment
+    started with DEBUG=True by mistake falls back to the published development keys, and then its sessions can be
+    forged (SECRET_KEY), its NIK digests tested (DIGEST_KEY) and its sealed lottery seeds opened
+    (SEED_ENCRYPTION_KEY) by anyone who read the repository."""
+    return [
+        Error(f"{name} is a development key or shorter than {MIN_DIGEST_KEY_LENGTH} characters.",
+              hint=f"Set {name} in the environment: python -c 'import secrets; print(secrets.token_urlsafe(48))'",
+              id="prakerja.E002")
+        for name, value in keys.items()
+        if value.startswith(DEVELOPMENT_KEY_PREFIX) or len(value) < MIN_DIGEST_KEY_LENGTH
+    ]
+
+
 @register()
 def client_ip_source(app_configs, **kwargs) -> list:
     return client_ip_problems(meta_key=settings.CLIENT_IP_META_KEY)
@@ -114,7 +138,8 @@ RANGES = [
 ]
 RATES = ["COMPLAINT_RATE_LIMIT", "COMPLAINT_LOOKUP_RATE_LIMIT", "SIGNUP_RATE_PER_CLIENT", "SIGNUP_RATE_PER_INBOX",
          "PASSWORD_RESET_RATE_PER_CLIENT", "PASSWORD_RESET_RATE_PER_INBOX", "RESEND_VERIFICATION_RATE_PER_CLIENT",
-         "RESEND_VERIFICATION_RATE_PER_INBOX", "PROFILE_RATE_PER_ACCOUNT"]
+         "RESEND_VERIFICATION_RATE_PER_INBOX", "PROFILE_RATE_PER_ACCOUNT",
+         "STAFF_SEARCH_RATE_LIMIT", "STAFF_LIST_RATE_LIMIT"]
 _RATE = re.compile(r"^[1-9][0-9]*/[0-9]*[smhd]$")  # django-ratelimit's "count/period", e.g. 5/h or 100/15m
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -46,6 +47,13 @@ if DEBUG:
 else:
     DIGEST_KEY = env.str("DIGEST_KEY")
 
+# The key that seals each wave's lottery seed at rest (prakerja.lib.sealing): a copy of the database without it
+# does not reveal a seed before the draw. Required in production (prakerja.checks flags the development value).
+if DEBUG:
+    SEED_ENCRYPTION_KEY = env.str("SEED_ENCRYPTION_KEY", default="dev-only-seed-key-change-me-in-production")
+else:
+    SEED_ENCRYPTION_KEY = env.str("SEED_ENCRYPTION_KEY")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -57,6 +65,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "simple_history",
+    # The staff second factor: TOTP authenticator apps and single-use recovery codes (staff.second_factor).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "prakerja",
     "registration",
     "eligibility",
@@ -64,6 +76,7 @@ INSTALLED_APPS = [
     "complaints",
     "notifications",
     "aftercare",
+    "staff",
 ]
 # The benchmark commands (make bench) are development tools: not installed, so not listed by
 # `manage.py help`, in production.
@@ -73,6 +86,8 @@ if BENCHMARKS:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (SECURE_CSP below).
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Indonesian unless the user chose English (language switch) or the browser asks for it.
@@ -82,7 +97,12 @@ MIDDLEWARE = [
     "prakerja.middleware.RequestBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every staff page needs a second factor verified in this session (enrolment on first login). Not django-otp's
+    # OTPMiddleware: it would overwrite User.is_verified (the e-mail verification) with a method.
+    "staff.middleware.require_second_factor",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # No shared or browser cache keeps a signed-in page or a file (personal data): Cache-Control: no-store.
+    "prakerja.middleware.no_store_for_signed_in",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # AxesMiddleware must be last: it turns a locked-out login into a response.
@@ -103,6 +123,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
                 "prakerja.context_processors.site",
             ],
             # {{ moment|wib }} in every template: times are shown one way (prakerja.lib.timefmt).
@@ -135,6 +156,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "registration:login"
+# The name authenticator apps show beside a staff member's codes.
+OTP_TOTP_ISSUER = "Kartu Prakerja PMO"
 LOGIN_REDIRECT_URL = "registration:dashboard"
 LOGOUT_REDIRECT_URL = "registration:landing"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
@@ -236,6 +259,11 @@ JOKI_PHONE_SPAN = env.int("JOKI_PHONE_SPAN", default=20)
 # Waves above this size get their report summary built by a Celery task instead of in the request.
 REPORT_SYNC_MAX_REGISTRATIONS = env.int("REPORT_SYNC_MAX_REGISTRATIONS", default=200_000)
 
+# Staff searches for people by NIK, phone or e-mail, and openings of lists of people, per staff member
+# (staff.lookups): enough for helpdesk work, far too few to rebuild a masked NIK digit by digit.
+STAFF_SEARCH_RATE_LIMIT = env.str("STAFF_SEARCH_RATE_LIMIT", default="30/h")
+STAFF_LIST_RATE_LIMIT = env.str("STAFF_LIST_RATE_LIMIT", default="600/h")
+
 # Complaints (pengaduan): evidence uploads and abuse limits.
 COMPLAINT_MAX_UPLOAD_BYTES = env.int("COMPLAINT_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 COMPLAINT_MAX_EVIDENCE_FILES = env.int("COMPLAINT_MAX_EVIDENCE_FILES", default=3)
@@ -333,9 +361,26 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# Content-Security-Policy (Django's own, every response): scripts and styles only from our own static files,
+# nothing inline (a nonce, {{ csp_nonce }}, for the rare exception), no plug-ins, no framing, forms post only here.
+# An injected <script> or on*= handler does not run. The bars of the report charts are SVG, not style attributes.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
+    # HSTS for the whole prakerja.go.id tree, long enough (a year) for the browsers' preload list.
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

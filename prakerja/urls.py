@@ -1,6 +1,10 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csp import csp_override
+from django.views.defaults import server_error
 
 admin.site.site_header = _("Kartu Prakerja: PMO administration")
 admin.site.site_title = _("Kartu Prakerja PMO")
@@ -12,5 +16,10 @@ urlpatterns = [
     path("pengaduan/", include("complaints.urls")),
     path("laporan/", include("reports.urls")),
     path("", include("aftercare.urls")),
+    path("staf/", include("staff.urls")),
     path("", include("registration.urls")),
 ]
+
+# templates/500.html is fixed text rendered with no request or context (it must work with the database down), so
+# its styles are inline; nothing on it comes from a user, so an inline <style> there injects nothing.
+handler500 = csp_override({**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE]})(server_error)

@@ -12,7 +12,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from prakerja.lib.admin import PersonalDataLookupsMixin, ReadOnlyAdminMixin
+from prakerja.lib.admin import AuditedPersonalListMixin, PersonalDataLookupsMixin, ReadOnlyAdminMixin
 from prakerja.lib.identity import PROVINCE_CODES, clean_number
 from prakerja.lib.privacy import WHOLE_VALUES_PERMISSION, can_see_whole, mask_birth_date, mask_number, mask_phone
 from registration.models import Applicant, Registration, User
@@ -47,12 +47,14 @@ class AccountChangeForm(UserChangeForm):
 
 
 @admin.register(User)
-class AccountAdmin(UserAdmin):
+class AccountAdmin(AuditedPersonalListMixin, UserAdmin):
     form = AccountChangeForm
     add_form = AccountCreationForm
     list_display = ["email", "verified", "is_staff", "is_active", "date_joined", "last_login"]
     list_filter = [VerifiedFilter, "is_staff", "is_superuser", "is_active", "groups"]
-    search_fields = ["email"]
+    # No search box: an e-mail in a GET query string lands in access logs; staff search on the posted look-up page.
+    search_fields = []
+    personal_list_target = "accounts"
     ordering = ["email"]
     readonly_fields = ["date_joined", "last_login"]
     fieldsets = [
@@ -110,22 +112,15 @@ class _PersonalDataMixin(PersonalDataLookupsMixin, ReadOnlyAdminMixin):
     def get_fields(self, request, obj=None):
         return self._for(request, super().get_fields(request, obj))
 
-    def get_search_results(self, request, queryset, search_term):
-        # "3201 0112 9000 0001" or "3201.0112..." finds the NIK 3201011290000001.
-        digits = clean_number(search_term)
-        if digits.isdigit() and len(digits) == 16:
-            search_term = digits
-        return super().get_search_results(request, queryset, search_term)
-
 
 
 @admin.register(Applicant)
-class ApplicantAdmin(_PersonalDataMixin, admin.ModelAdmin):
+class ApplicantAdmin(AuditedPersonalListMixin, _PersonalDataMixin, admin.ModelAdmin):
     list_display = ["full_name", "nik", "kk", "phone", "email", "province_name", "created_at"]
     full_columns = {"nik": "nik_masked", "kk": "kk_masked", "phone": "phone_masked", "birth_date": "birth_date_masked"}
     list_filter = [ProvinceFilter, "not_in_formal_education", "created_at"]
-    search_fields = ["=nik", "user__email"]
-    search_help_text = _("Search by the whole NIK (exact) or by e-mail address.")
+    # Searches by NIK, phone or e-mail: the posted, rationed, audited look-up page (staff.lookups), never a GET.
+    personal_list_target = "applicants"
     list_select_related = ["user"]
     ordering = ["-created_at"]
     date_hierarchy = "created_at"
@@ -163,12 +158,11 @@ class RegistrationProvinceFilter(ProvinceFilter):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(_PersonalDataMixin, admin.ModelAdmin):
+class RegistrationAdmin(AuditedPersonalListMixin, _PersonalDataMixin, admin.ModelAdmin):
     list_display = ["id", "wave", "applicant_name", "nik", "email", "registered_at", "seconds_since_signup"]
     full_columns = {"nik": "nik_masked"}
     list_filter = ["wave", RegistrationProvinceFilter]
-    search_fields = ["=applicant__nik", "applicant__user__email"]
-    search_help_text = _("Search by the applicant's whole NIK (exact) or e-mail address.")
+    personal_list_target = "registrations"
     list_select_related = ["wave", "applicant", "applicant__user"]
     ordering = ["-registered_at"]
     fields = ["wave", "applicant_name", "nik", "email", "registered_at", "seconds_since_signup"]

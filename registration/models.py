@@ -203,9 +203,17 @@ class Wave(models.Model):
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False,
         verbose_name=_("closed by"),
     )
-    # The lottery seed: drawn when the wave opens, secret until selection; only its SHA-256 (the
-    # commitment) is public. Neither is editable anywhere (see eligibility.waves for the draw).
-    seed = models.CharField(_("seed"), max_length=64, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False,
+        verbose_name=_("published by"),
+    )
+    # The lottery seed: drawn when the wave opens, secret until selection; only its SHA-256 (the commitment) is
+    # public. Until the selection it exists only sealed (prakerja.lib.sealing, a key from the environment), so a
+    # database copy does not reveal it; the selection writes it in clear to `seed`, the revealed value. A database
+    # trigger freezes the sealed seed and the commitment once drawn, and lets `seed` be written once, only with
+    # the value whose SHA-256 is the commitment (eligibility.waves draws and reveals).
+    sealed_seed = models.TextField(_("sealed seed"), blank=True, editable=False)
+    seed = models.CharField(_("seed (revealed)"), max_length=64, blank=True, editable=False)
     seed_commitment = models.CharField(_("seed commitment (SHA-256)"), max_length=64, blank=True, editable=False)
     seed_revealed_at = models.DateTimeField(_("seed revealed at"), null=True, blank=True, editable=False)
     selected_by = models.ForeignKey(

@@ -50,6 +50,32 @@ def make_applicant(*, email: str, nik: str, kk: str, phone: str, full_name: str 
     )
 
 
+@pytest.fixture(autouse=True)
+def _force_login_includes_the_second_factor(monkeypatch):
+    """`client.force_login(user)` stands for the whole sign-in, second factor included: a staff account signed in
+    this way gets a confirmed authenticator and a session verified by it. The second factor itself is tested
+    through the login form and `client.login()` (tests/staff/), which this does not touch."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from staff.second_factor import requires_second_factor
+
+    sign_in = Client.force_login
+
+    def force_login(self, user, backend=None):
+        sign_in(self, user, backend)
+        if requires_second_factor(user):
+            from django_otp.plugins.otp_totp.models import TOTPDevice
+
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or \
+                TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 @pytest.fixture
 def applicant(db) -> Applicant:
     # Woman born 01-12-1990 (day 01 + 40 = 41) in Kab. Bogor, Jawa Barat.

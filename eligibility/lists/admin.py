@@ -28,6 +28,7 @@ from eligibility.lists.services import (
     max_bad_share, max_shrink, max_upload_bytes, start_exclusion_load,
 )
 from eligibility.models.lists import ExclusionList, ListCategory
+from staff import lookups
 from prakerja.lib.admin import ReadOnlyAdminMixin
 from prakerja.lib.identity import mask
 
@@ -186,9 +187,12 @@ class ExclusionListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         # POST only: a NIK in a query string would end up in access logs and browser history.
         form = NikLookupForm(request.POST or None)
         result = None
-        if request.method == "POST" and form.is_valid():
+        if request.method == "POST" and form.is_valid() and lookups.over_search_ration(request):
+            form.add_error(None, _("Too many searches: try again later. Every search is recorded."))
+        elif request.method == "POST" and form.is_valid():
             category = form.cleaned_data["category"] or None
             found = is_nik_on_list(nik=form.cleaned_data["nik"], category=category)
+            lookups.record(user=request.user, kind=lookups.Kind.NIK, target="exclusion lists", result_count=len(found))
             searched = (
                 [category] if category
                 else list(ExclusionList.objects.active().order_by("category").values_list("category", flat=True))

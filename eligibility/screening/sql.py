@@ -12,6 +12,7 @@ from collections import Counter
 
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from complaints.models import Suspension
 from eligibility.lists.tables import is_list_table
@@ -287,9 +288,11 @@ def ticket_sql(applicant_alias: str) -> str:
     return f"SHA256(%(seed)s || ':' || {applicant_alias}.nik)"
 
 
-def rank_eligible(wave: Wave) -> None:
+@sensitive_variables("seed", "params")  # error reports show ******** instead of the seed
+def rank_eligible(wave: Wave, *, seed: str) -> None:
     """The lottery's ranking, in one UPDATE ... FROM a ROW_NUMBER() window: every eligible registration of
-    `wave` gets its rank by SHA-256 of "{seed}:{nik}" (ascending hex, ties by registration id) and
+    `wave` gets its rank by SHA-256 of "{seed}:{nik}" (`seed`: the wave's unsealed seed, which the caller,
+    eligibility.waves.select_awardees, opens and checks against the commitment) (ascending hex, ties by registration id) and
     `selected = rank <= quota`; every other registration loses any rank. The hash is computed by the
     database (PostgreSQL's sha256(); on SQLite the SHA256() function Django registers on each connection).
     A registration whose account is suspended after a NIK misuse report (an active complaints.Suspension,
@@ -298,7 +301,7 @@ def rank_eligible(wave: Wave) -> None:
     result = ScreeningResult._meta.db_table
     suspension = Suspension._meta.db_table
     ticket = ticket_sql("a")
-    params = {"seed": wave.seed, "wave": wave.pk, "quota": wave.quota, "eligible": ScreeningResult.Status.ELIGIBLE}
+    params = {"seed": seed, "wave": wave.pk, "quota": wave.quota, "eligible": ScreeningResult.Status.ELIGIBLE}
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {result} SET rank = ranked.n, selected = (ranked.n <= %(quota)s)"

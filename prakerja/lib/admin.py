@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from django.db.models.constants import LOOKUP_SEP
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 
 class PersonalDataLookupsMixin:
@@ -35,3 +36,24 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+class AuditedPersonalListMixin:
+    """A changelist of people (NIK, phone, e-mail on every row): each opening is rationed per staff member and
+    recorded (staff.lookups: who, when, how many rows; STAFF_LIST_RATE_LIMIT). Such admins have no search box on
+    personal data: searches by NIK, phone or e-mail go through the posted look-up page instead."""
+
+    personal_list_target: str = ""
+
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        from staff import lookups
+
+        if request.method == "GET" and lookups.over_list_ration(request):
+            return HttpResponse(_("Too many list pages opened: try again later. Every opening is recorded."),
+                                status=429, content_type="text/plain; charset=utf-8")
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            lookups.record(user=request.user, kind=lookups.Kind.LIST, target=self.personal_list_target,
+                           result_count=changelist.result_count)
+        return response

@@ -50,7 +50,7 @@ def _start_django(tmp_path, **environment) -> "subprocess.CompletedProcess":
     from pathlib import Path
 
     env = {key: value for key, value in os.environ.items()
-           if key not in ("DEBUG", "ALLOWED_HOSTS", "SECRET_KEY", "DIGEST_KEY")}
+           if key not in ("DEBUG", "ALLOWED_HOSTS", "SECRET_KEY", "DIGEST_KEY", "SEED_ENCRYPTION_KEY")}
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'unused.sqlite3'}", **environment)
     return subprocess.run([sys.executable, "-c", "import django; django.setup(); print('started')"],
                           cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True,
@@ -61,7 +61,7 @@ def test_a_deployment_that_names_its_hosts_must_say_debug_false(tmp_path):
     forgot = _start_django(tmp_path, ALLOWED_HOSTS="www.prakerja.go.id")
     assert forgot.returncode != 0 and "ALLOWED_HOSTS is set but DEBUG is not" in forgot.stderr
     production = _start_django(tmp_path, ALLOWED_HOSTS="www.prakerja.go.id", DEBUG="False",
-                               SECRET_KEY="s" * 50, DIGEST_KEY="d" * 48)
+                               SECRET_KEY="s" * 50, DIGEST_KEY="d" * 48, SEED_ENCRYPTION_KEY="e" * 48)
     assert production.returncode == 0 and "started" in production.stdout, production.stderr
     # Development stays zero set-up: no variable at all is needed.
     assert "started" in _start_django(tmp_path).stdout

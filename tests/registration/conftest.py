@@ -8,6 +8,7 @@ import secrets
 import pytest
 from django.utils import timezone
 
+from prakerja.lib.sealing import seal
 from registration.models import Applicant, Registration, User, Wave
 from eligibility.waves import publish_wave
 from tests.conftest import PASSWORD, make_applicant  # noqa: F401  (re-exported for the tests)
@@ -34,7 +35,8 @@ def make_wave(*, number: int, opens_at: dt.datetime, closes_at: dt.datetime, by:
                                                   closes_at=closes_at), by=by)
     seed = secrets.token_hex(32)
     return Wave.objects.create(number=number, quota=quota, opens_at=opens_at, closes_at=closes_at, status=status,
-                               seed=seed, seed_commitment=Wave.commitment_for(seed), opened_at=opens_at)
+                               sealed_seed=seal(seed), seed_commitment=Wave.commitment_for(seed),
+                               opened_at=opens_at)
 
 
 @pytest.fixture

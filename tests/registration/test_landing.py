@@ -6,6 +6,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from eligibility.waves import unsealed_seed
 from registration.models import Wave
 from tests.registration.conftest import make_wave
 
@@ -51,16 +52,18 @@ def test_it_explains_how_to_register(client, open_wave_12):
 def test_it_publishes_the_seed_commitment_but_never_the_seed_before_selection(client, open_wave_12):
     html = client.get(reverse("registration:landing")).content.decode()
     assert open_wave_12.seed_commitment in html
-    assert open_wave_12.seed not in html
+    assert unsealed_seed(open_wave_12) not in html
     html = client.get(reverse("registration:wave", args=[12])).content.decode()
     assert open_wave_12.seed_commitment in html
-    assert open_wave_12.seed not in html
+    assert unsealed_seed(open_wave_12) not in html
 
 
 def test_it_reveals_the_seed_beside_its_commitment_after_selection(client, open_wave_12):
-    Wave.objects.filter(pk=open_wave_12.pk).update(status=Wave.Status.SELECTED, seed_revealed_at=timezone.now())
+    seed = unsealed_seed(open_wave_12)
+    Wave.objects.filter(pk=open_wave_12.pk).update(status=Wave.Status.SELECTED, seed=seed,
+                                                   seed_revealed_at=timezone.now())
     html = client.get(reverse("registration:wave", args=[12])).content.decode()
-    assert open_wave_12.seed in html
+    assert seed in html
     assert open_wave_12.seed_commitment in html
 
 

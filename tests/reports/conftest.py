@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from eligibility.models import ScreeningResult, ScreeningRun
 from prakerja.lib.digest import keyed_digest
+from prakerja.lib.sealing import seal
 from registration.models import Applicant, Registration, User, Wave
 from tests.conftest import PASSWORD, make_applicant
 
@@ -60,7 +61,7 @@ def build_wave(*, number: int = 21, selected: bool = True, people=PEOPLE) -> Wav
     wave = Wave.objects.create(
         number=number, quota=2, opens_at=wib(1, 0, 0), closes_at=wib(4, 0, 0),
         status=Wave.Status.SELECTED if selected else Wave.Status.SCREENED,
-        seed=SEED, seed_commitment=hashlib.sha256(SEED.encode()).hexdigest(),
+        sealed_seed=seal(SEED), seed=SEED if selected else "", seed_commitment=hashlib.sha256(SEED.encode()).hexdigest(),
         seed_revealed_at=wib(5, 9, 0) if selected else None,
     )
     for key, nik, kk, phone, name, (day, hour, minute), status, reasons, rank, chosen in people:

@@ -20,6 +20,7 @@ from eligibility.waves import WaveError, close_wave, publish_wave
 from prakerja.lib.digest import keyed_digest
 from prakerja.lib.identity import canonical_email
 from prakerja.lib.timefmt import WIB, format_wib
+from staff.second_factor import enrol_for_demo
 from registration.models import Applicant, Registration, Wave
 
 STAFF_EMAIL = "staf@prakerja.local"
@@ -77,6 +78,10 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(
                 f"Open wave: {wave.number}, closes {format_wib(wave.closes_at)}"))
         self.stdout.write(self.style.SUCCESS(f"Staff login: {STAFF_EMAIL} / {STAFF_PASSWORD}  at http://127.0.0.1:8000/admin/"))
+        # Staff pages need a second factor: the demo account has an authenticator whose code a command prints.
+        enrol_for_demo(user=staff)
+        self.stdout.write(self.style.SUCCESS(
+            f"Second factor for {STAFF_EMAIL}: .venv/bin/python manage.py demo_otp  (prints the current code)"))
 
     def _past_wave(self, *, staff, now: dt.datetime) -> None:
         """Wave 11, two weeks ago, with demo applicants and an ASN list; closed, so its screening is queued."""

@@ -9,6 +9,7 @@ from django.utils import timezone
 from eligibility import waves
 from eligibility.screening import services, tasks
 from eligibility.models.screening import ScreeningPartition, ScreeningResult, ScreeningRun
+from eligibility.waves import unsealed_seed
 from prakerja.models import OutboxTask
 from registration.models import Wave
 
@@ -71,14 +72,14 @@ def test_status_and_seed_are_not_editable(staff_client, wave):
     form = page.context["adminform"].form
     assert not {"status", "seed", "seed_commitment"} & set(form.fields)
     text = page.content.decode()
-    assert wave.seed not in text  # secret until revealed
+    assert unsealed_seed(wave) not in text and wave.sealed_seed not in text  # secret until revealed
     assert wave.seed_commitment in text
     staff_client.post(reverse("admin:registration_wave_change", args=[wave.pk]),
                       {"number": 20, "quota": 5, "status": "selected", "seed": "x" * 64,
                        "opens_at_0": "2020-01-01", "opens_at_1": "00:00:00",
                        "closes_at_0": "2020-01-05", "closes_at_1": "00:00:00"})
     after = Wave.objects.get(pk=wave.pk)
-    assert (after.status, after.seed) == (Wave.Status.OPEN, wave.seed)
+    assert (after.status, after.seed, after.sealed_seed) == (Wave.Status.OPEN, "", wave.sealed_seed)
 
 
 def test_the_actions_open_close_retry_and_select(staff_client, staff, db):

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from eligibility.models.screening import ScreeningResult
 from eligibility.screening.sql import ScreeningError
 from eligibility.waves import select_awardees
+from prakerja.lib.sealing import seal
 from registration.models import Wave
 
 from .conftest import make_list, make_wave, new_person, register, screen
@@ -101,13 +102,13 @@ def test_the_command_says_in_both_languages_why_a_wave_cannot_be_selected(wave):
 
 
 def test_the_seed_cannot_be_changed_once_the_wave_opened(wave):
-    seed, commitment = wave.seed, wave.seed_commitment
-    assert seed and commitment
-    for change in ({"seed": "0" * 64}, {"seed_commitment": "0" * 64},
-                   {"seed": "1" * 64, "seed_commitment": hashlib.sha256(b"1" * 64).hexdigest()}):
+    sealed, commitment = wave.sealed_seed, wave.seed_commitment
+    assert sealed and commitment
+    for change in ({"sealed_seed": seal("0" * 64)}, {"seed_commitment": "0" * 64}, {"seed": "1" * 64},
+                   {"sealed_seed": seal("1" * 64), "seed_commitment": hashlib.sha256(b"1" * 64).hexdigest()}):
         with pytest.raises(IntegrityError), transaction.atomic():
             Wave.objects.filter(pk=wave.pk).update(**change)
     wave.quota = 7  # other fields stay editable, and a full save() rewrites the same seed
     wave.save()
     wave.refresh_from_db()
-    assert (wave.seed, wave.seed_commitment, wave.quota) == (seed, commitment, 7)
+    assert (wave.sealed_seed, wave.seed_commitment, wave.quota) == (sealed, commitment, 7)
