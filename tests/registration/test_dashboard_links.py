@@ -69,3 +69,13 @@ def test_it_links_a_taken_nik_on_the_profile_to_the_misuse_report(client, applic
     html = response.content.decode()
     assert response.context["form"].has_error("nik", "nik_taken")
     assert f'id="nik-taken-report"><a href="{reverse("complaints:nik_misuse")}"' in html
+
+
+def test_the_locked_profile_sends_the_applicant_to_a_form_that_accepts_a_report_without_an_address(client, ineligible):
+    client.force_login(ineligible.applicant.user)
+    html = client.get(reverse("registration:profile")).content.decode()
+    notice = re.search(r'id="profile-locked".*?</p>', html, re.S).group(0)
+    assert f'href="{reverse("complaints:new")}"' not in notice  # the fake-site form refuses a report with no web address
+    link = re.search(r'href="([^"]+)"', notice).group(1)
+    assert link == reverse("complaints:nik_misuse")
+    assert client.get(link).status_code == 200
