@@ -56,8 +56,8 @@ class User(AbstractUser):
     signup_ip_digest = models.UUIDField(null=True, blank=True, editable=False)
     signup_user_agent_digest = models.UUIDField(null=True, blank=True, editable=False)
     # The language the applicant's e-mails are written in: the active one when they signed up or last saved
-    # their profile (registration.services).
-    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="id")
+    # their profile (registration.services). A database default too: bulk loads by SQL get Indonesian.
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="id", db_default="id")
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
