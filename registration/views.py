@@ -70,7 +70,8 @@ def _applicant_for(user: User) -> Applicant | None:
 
 def _wave_context(wave: Wave | None) -> dict:
     now = timezone.now()
-    return {"wave": wave, "now": now, "phase": wave.phase(now) if wave else "none",
+    phase = wave.phase(now) if wave else "none"
+    return {"wave": wave, "now": now, "phase": phase, "phase_label": Wave.Phase(phase).label if wave else "",
             "draw": PublishedDraw.objects.filter(wave=wave).first() if wave and wave.seed_is_revealed else None}
 
 

@@ -70,9 +70,16 @@ def test_it_reveals_the_seed_beside_its_commitment_after_selection(client, open_
 def test_the_wave_page_shows_quota_window_and_status(client, open_wave_12):
     html = client.get(reverse("registration:wave", args=[12])).content.decode()
     assert "600.000" in html
-    assert "Dibuka" in html  # Wave.Status.OPEN in Indonesian
+    assert "Menerima pendaftaran" in html  # Wave.Phase.ACCEPTING in Indonesian
     local = timezone.localtime(open_wave_12.closes_at)
     assert f"{local:%H.%M} WIB" in html
+
+
+def test_a_published_wave_that_opens_later_says_so_not_open(client, open_wave_12):
+    later = Wave.objects.create(number=13, quota=5, opens_at=timezone.now() + dt.timedelta(days=20),
+                                closes_at=timezone.now() + dt.timedelta(days=23), status=Wave.Status.OPEN)
+    html = client.get(reverse("registration:wave", args=[later.number])).content.decode()
+    assert "Segera dibuka" in html and "Menerima pendaftaran" not in html
 
 
 def test_the_wave_page_of_a_draft_or_unknown_wave_is_not_found(client, staff):
