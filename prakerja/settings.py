@@ -119,10 +119,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "registration.User"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Sessions read from the cache (Redis in production), written through to the database: no query per request at
+# the deadline surge, and still revocable on the server (logout, password change), unlike signed cookies, which
+# stay valid until they expire once copied. A per-process cache (locmem) would let one process keep serving a
+# session another deleted, so without a shared cache sessions stay in the database alone.
+SESSION_ENGINE = ("django.contrib.sessions.backends.db" if CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache"))
+                  else "django.contrib.sessions.backends.cached_db")
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, loading the applicant profile with the user: one query fewer on every applicant page.
+    "registration.backends.UserWithApplicantBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

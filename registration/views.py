@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -43,7 +43,11 @@ def _email_key(group: str, request: HttpRequest) -> str:
 
 
 def _applicant_for(user: User) -> Applicant | None:
-    return Applicant.objects.filter(user=user).first()
+    """The user's applicant profile, loaded with the user (registration.backends): no query of its own."""
+    try:
+        return user.applicant
+    except Applicant.DoesNotExist:
+        return None
 
 
 # --- Public pages -------------------------------------------------------------------------------------
@@ -203,13 +207,14 @@ def profile(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def join(request: HttpRequest, number: int) -> HttpResponse:
-    wave = get_object_or_404(Wave.objects.published(), number=number)  # drafts are not public
     applicant = _applicant_for(request.user)
     if applicant is None:
         messages.error(request, _("Complete your profile first: NIK, KK number, name, birth date, phone and the declaration."))
         return redirect("registration:profile")
     try:
-        services.join_wave(applicant=applicant, wave=wave, ip=client_ip(request), user_agent=_user_agent(request))
+        services.join_wave(applicant=applicant, number=number, ip=client_ip(request), user_agent=_user_agent(request))
+    except Wave.DoesNotExist:
+        raise Http404 from None  # drafts are not public
     except services.JoinRefused as refusal:
         if refusal.code == services.JoinRefused.ALREADY_REGISTERED:
             messages.info(request, refusal.message)
@@ -217,7 +222,7 @@ def join(request: HttpRequest, number: int) -> HttpResponse:
             messages.error(request, refusal.message)
     else:
         messages.success(request, _("You have joined wave %(number)s. We screen every registration after the "
-                                    "wave closes; the result appears here.") % {"number": wave.number})
+                                    "wave closes; the result appears here.") % {"number": number})
     return redirect("registration:dashboard")
 
 
