@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -52,18 +53,38 @@ def _applicant_for(user: User) -> Applicant | None:
 
 # --- Public pages -------------------------------------------------------------------------------------
 
+# Public pages at the deadline surge: the wave they show and their unchanging sections are cached this long, per
+# wave, phase and language (the countdown and the phase are computed per request). A staff change of a wave shows
+# within this many seconds; joining never relies on it (join_wave reads the wave under lock).
+PUBLIC_PAGE_SECONDS = 5
+
+
 def _wave_context(wave: Wave | None) -> dict:
     now = timezone.now()
-    return {"wave": wave, "now": now, "phase": wave.phase(now) if wave else "none"}
+    return {"wave": wave, "now": now, "phase": wave.phase(now) if wave else "none",
+            "public_page_seconds": PUBLIC_PAGE_SECONDS}
+
+
+def _cached_wave(key: str, load) -> Wave | None:
+    """`load()` (a Wave or None), cached PUBLIC_PAGE_SECONDS under `key`."""
+    public = caches["public"]
+    found = public.get(key)
+    if found is None:
+        found = (load(),)  # a tuple: "no wave" is cached too
+        public.set(key, found, PUBLIC_PAGE_SECONDS)
+    return found[0]
 
 
 def landing(request: HttpRequest) -> HttpResponse:
-    return render(request, "registration/landing.html", _wave_context(Wave.objects.current()))
+    # Which wave is current changes at a window's edge: the cached wave's phase is still computed per request.
+    return render(request, "registration/landing.html", _wave_context(_cached_wave("public:current-wave", Wave.objects.current)))
 
 
 def wave_detail(request: HttpRequest, number: int) -> HttpResponse:
     # Draft waves are not public yet: their dates may still change.
-    wave = get_object_or_404(Wave.objects.published(), number=number)
+    wave = _cached_wave(f"public:wave:{number}", lambda: Wave.objects.published().filter(number=number).first())
+    if wave is None:
+        raise Http404
     return render(request, "registration/wave_detail.html", _wave_context(wave))
 
 

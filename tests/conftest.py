@@ -21,12 +21,15 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    # Rate-limit counters and login-throttle state live in the cache, which outlives a test's transaction.
-    from django.core.cache import cache
+    # Rate-limit counters and login-throttle state live in the cache, which outlives a test's transaction;
+    # so do the public pages' few-second cache (registration.views) and its wave.
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 def make_applicant(*, email: str, nik: str, kk: str, phone: str, full_name: str = "Siti Aminah",
