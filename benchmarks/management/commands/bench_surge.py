@@ -12,8 +12,8 @@ client count, for each of:
 - landing (anonymous GET /), wave page (anonymous GET /gelombang/N/), dashboard (logged-in GET /dasbor/),
   join (logged-in POST /gelombang/N/gabung/, each request a different joiner).
 
-Every figure is the median of --repeat runs with the spread (min-max) printed, and each page is printed as a
-ratio of its same-run reference (join and dashboard against "insert", landing and wave page against "trivial").
+Every figure is the median of --repeat runs with the spread (min-max) printed; the runs go round robin (each
+repetition runs every scenario once). Each page is printed as a ratio of its same-run reference (join and dashboard against "insert", landing and wave page against "trivial").
 After each join run the accepted responses (302 with no refusal: every joiner is fresh) are compared with the
 rows stored; requests in flight when wrk stops may be stored without being counted (at most one per client).
 Untimed between runs: the joiners' registrations and the floor table are emptied.
@@ -165,21 +165,25 @@ class Command(cli.Command):
         out = self.stdout.write
         out(self.style.MIGRATE_LABEL(f"{count} clients"))
         out(f"  {'what':<10} {'req/s':>16} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6}  vs reference")
-        medians: dict[str, float] = {}
-        for name, reference, target in scenarios:
+        # Round robin: each repetition runs every scenario once, so that a change in the machine's load hits the
+        # pages and their references alike (other processes share these 2 cores).
+        for name, _reference, _target in scenarios:
             self._reset(wave)
             self._wrk(name, wave, port, script, keyfile, csrf, 2, count)  # untimed warm-up (templates, catalogs)
-            runs = []
-            for _ in range(repeat):
+        runs: dict[str, list[dict]] = {name: [] for name, _r, _t in scenarios}
+        for _ in range(repeat):
+            for name, _reference, _target in scenarios:
                 self._reset(wave)
                 result = self._wrk(name, wave, port, script, keyfile, csrf, seconds, count)
                 if name == "join":
-                    result["stored"] = Registration.objects.filter(wave=wave, applicant__user__email__startswith=JOINER).count()
-                runs.append(result)
-            rates = [r["rate"] for r in runs]
-            medians[name] = statistics.median(rates)
-            p = {k: statistics.median(r[k] for r in runs) for k in ("p50", "p95", "p99")}
-            errors = sum(r["errors"] + r["bad"] for r in runs)
+                    result["stored"] = Registration.objects.filter(
+                        wave=wave, applicant__user__email__startswith=JOINER).count()
+                runs[name].append(result)
+        medians = {name: statistics.median(r["rate"] for r in results) for name, results in runs.items()}
+        for name, reference, target in scenarios:
+            rates = [r["rate"] for r in runs[name]]
+            p = {k: statistics.median(r[k] for r in runs[name]) for k in ("p50", "p95", "p99")}
+            errors = sum(r["errors"] + r["bad"] for r in runs[name])
             line = (f"  {name:<10} {medians[name]:8,.0f} ({min(rates):,.0f}-{max(rates):,.0f}) {p['p50']:7.1f} "
                     f"{p['p95']:7.1f} {p['p99']:7.1f} {errors:6d}")
             if reference:
@@ -191,7 +195,7 @@ class Command(cli.Command):
                 line += f"; p99 target < {JOIN_P99_TARGET_MS} ms: {'OK' if p['p99'] < JOIN_P99_TARGET_MS else 'MISSED'}"
             out(line)
             if name == "join":
-                for r in runs:
+                for r in runs[name]:
                     wrapped = r["requests"] > joiners
                     out(f"    accepted {r['ok']:,}, rows stored {r['stored']:,} (in flight at the stop: "
                         f"{r['stored'] - r['ok']:,}, at most {count}){'; joiners reused: add --joiners' if wrapped else ''}")
