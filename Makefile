@@ -60,7 +60,8 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 BENCH_ENV = BENCHMARKS=True DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/prakerja_bench} \
-	CELERY_BROKER_URL=$${BENCH_BROKER_URL:-redis://127.0.0.1:6379/15}
+	CELERY_BROKER_URL=$${BENCH_BROKER_URL:-redis://127.0.0.1:6379/15} \
+	CACHE_URL=$${BENCH_CACHE_URL:-rediscache://127.0.0.1:6379/14}
 
 bench: install
 	@psql -h 127.0.0.1 -U postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'prakerja_bench'" | grep -q 1 \

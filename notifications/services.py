@@ -74,7 +74,8 @@ def queue_joined(*, registration: Registration) -> None:
     now = timezone.now()
     Notification.objects.create(registration=registration, wave_id=registration.wave_id,
                                 user_id=registration.applicant_id, kind=Kind.JOINED,
-                                language=User.objects.values_list("language", flat=True).get(pk=registration.applicant_id),
+                                # join_wave loaded the applicant's user with its locking read: no query here.
+                                language=registration.applicant.user.language,
                                 created_at=now, available_at=now)
     _kick_drain()
 

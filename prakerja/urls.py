@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -23,3 +24,6 @@ urlpatterns = [
 # templates/500.html is fixed text rendered with no request or context (it must work with the database down), so
 # its styles are inline; nothing on it comes from a user, so an inline <style> there injects nothing.
 handler500 = csp_override({**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE]})(server_error)
+
+if apps.is_installed("benchmarks"):  # make bench's reference views (bench_surge); never in production
+    urlpatterns.insert(0, path("bench/", include("benchmarks.urls")))

@@ -380,78 +380,129 @@ def _eighteenth_birthday(birth_date: dt.date) -> dt.date:
         return dt.date(birth_date.year + ADULT_AGE, 3, 1)
 
 
-def is_prior_recipient(applicant: Applicant) -> bool:
-    """Selected in an earlier wave of this system (the 2020 list is checked by screening)."""
+def _columns(model, alias: str) -> str:
+    return ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in model._meta.concrete_fields)
+
+
+def _from_row(model, row: tuple, start: int):
+    """A `model` instance from `row[start:]` in concrete-field order, and the index after its columns."""
+    fields = model._meta.concrete_fields
+    values = []
+    for field, value in zip(fields, row[start:], strict=False):
+        col = field.get_col(model._meta.db_table)  # the ORM's own conversions (SQLite stores datetimes as text)
+        for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
+            value = convert(value, col, connection)
+        values.append(value)
+    return model.from_db(connection.alias, [f.attname for f in fields], values), start + len(fields)
+
+
+def _lock_join_facts(*, applicant_pk: int, wave_pk: int | None,
+                     number: int | None) -> tuple[Wave, Applicant, int | None, bool, bool]:
+    """One statement: the wave (by pk, or the published one by number) and the applicant's row, both locked FOR SHARE on
+    PostgreSQL, with the applicant's user, the id of their registration in that wave (None), whether they were
+    selected in an earlier wave, and whether they are barred (a card revoked for ineligibility or fraud,
+    aftercare.models.BARRING_REASONS). Raises Wave.DoesNotExist when no published wave matches.
+
+    FOR SHARE: close_wave takes the wave row FOR UPDATE and a profile edit takes the applicant row FOR UPDATE, so
+    each waits for the joins in flight and they wait for it; joins do not block each other. SQLite needs no
+    lock clause: IMMEDIATE transactions already hold the database write lock (settings: transaction_mode).
+    """
+    from aftercare.models import BARRING_REASONS, Revocation
     from eligibility.models import ScreeningResult
 
-    return ScreeningResult.objects.filter(registration__applicant=applicant, selected=True).exists()
+    q = connection.ops.quote_name
+    lock = " FOR SHARE OF w, a" if connection.vendor == "postgresql" else ""
+    sql = (
+        f"SELECT {_columns(Wave, 'w')}, {_columns(Applicant, 'a')}, {_columns(User, 'u')}, "
+        f"(SELECT r.id FROM {q(Registration._meta.db_table)} r WHERE r.wave_id = w.id AND r.applicant_id = a.user_id), "
+        f"EXISTS (SELECT 1 FROM {q(ScreeningResult._meta.db_table)} s "
+        f"JOIN {q(Registration._meta.db_table)} p ON p.id = s.registration_id "
+        f"WHERE p.applicant_id = a.user_id AND s.selected = %s), "
+        f"EXISTS (SELECT 1 FROM {q(Revocation._meta.db_table)} v "
+        f"JOIN {q(Registration._meta.db_table)} b ON b.id = v.registration_id "
+        f"WHERE b.applicant_id = a.user_id AND v.reason IN ({', '.join(['%s'] * len(BARRING_REASONS))})) "
+        f"FROM {q(Wave._meta.db_table)} w, {q(Applicant._meta.db_table)} a "
+        f"JOIN {q(User._meta.db_table)} u ON u.id = a.user_id "
+        # By number (the public URL) only published waves; by pk, check_can_join refuses a draft as not open.
+        f"WHERE a.user_id = %s AND " + ("w.id = %s" if wave_pk is not None else "w.number = %s AND w.status <> %s")
+        + lock
+    )
+    params = [True, *BARRING_REASONS, applicant_pk] + ([wave_pk] if wave_pk is not None else [number, Wave.Status.DRAFT])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        raise Wave.DoesNotExist("no published wave matches")
+    wave, at = _from_row(Wave, row, 0)
+    applicant, at = _from_row(Applicant, row, at)
+    user, at = _from_row(User, row, at)
+    applicant.user = user
+    return wave, applicant, row[at], bool(row[at + 1]), bool(row[at + 2])
 
 
-def _lock_row(table: str, column: str, pk: int, *, mode: str = "FOR SHARE") -> None:
-    """Lock one row (PostgreSQL) in `mode`: FOR SHARE, so that a FOR UPDATE on it waits for us and we wait
-    for it while shared locks do not block each other; FOR NO KEY UPDATE, to queue behind each other too.
-    SQLite needs none: IMMEDIATE transactions already hold the database write lock (settings: transaction_mode)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {column} FROM {table} WHERE {column} = %s {mode}", [pk])
+def _insert_once(registration: Registration) -> int | None:
+    """INSERT the row unless the applicant already has one in the wave (registration_once_per_wave): its id, or
+    None when another try of the same applicant committed first. One statement, no savepoint."""
+    fields = [f for f in Registration._meta.concrete_fields if not f.primary_key]
+    q = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {q(Registration._meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT (wave_id, applicant_id) DO NOTHING RETURNING id"
+    )
+    values = [f.get_db_prep_save(f.pre_save(registration, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
-
-def join_wave(*, applicant: Applicant, wave: Wave, ip: str | None, user_agent: str | None) -> Registration:
-    """Register `applicant` in `wave` ("Gabung Gelombang") and return the new registration.
+def join_wave(
+    *, applicant: Applicant, wave: Wave | None = None, number: int | None = None, ip: str | None, user_agent: str | None,
+) -> Registration:
+    """Register `applicant` in `wave` (or the published wave numbered `number`) ("Gabung Gelombang") and return
+    the new registration.
 
     Raises JoinRefused: with code "already_registered" (and the existing registration) on a second
-    try, or with the reason it is refused. Every condition is checked inside the transaction that
-    writes the row, after locking:
-    - the wave row FOR SHARE: close_wave takes it FOR UPDATE before setting status=closed, so a close
-      waits for the joins in flight (each is then screened) and a join that waited for a close sees
-      status closed. Joins do not block each other at the deadline surge.
-    - the applicant row FOR NO KEY UPDATE: a profile edit (FOR UPDATE) cannot change the NIK under us, so the
-      digests written here are those of the stored NIK, and a second join of the same applicant waits and
-      then finds this one's registration.
-    The unique constraint registration_once_per_wave stays the last guard (a savepoint reports the winner).
-    """
-    from aftercare.services import is_barred
+    try, or with the reason it is refused; Wave.DoesNotExist when no published wave matches (drafts are not
+    public). Every condition is checked inside the transaction that writes the row, after locking the wave and
+    the applicant rows FOR SHARE (see _lock_join_facts): a close waits for the joins in flight (each is then
+    screened), a join that waited for a close sees it closed, and a profile edit cannot change the NIK whose
+    digest is written here. The unique constraint registration_once_per_wave closes the race between two joins
+    of one applicant: the loser's INSERT ... ON CONFLICT DO NOTHING writes nothing and it reports the winner's row.
 
+    Built for the deadline surge: two statements in one transaction (the locking read, the insert), whatever the
+    applicant's history (docs/PERFORMANCE.md, "Deadline surge").
+    """
+    if (wave is None) == (number is None):
+        raise TypeError("join_wave needs exactly one of wave and number")
     with transaction.atomic():
-        _lock_row("registration_wave", "id", wave.pk)
-        # Stronger than a share lock on the applicant: two joins of one applicant (two tabs, a double tap) wait
-        # for each other, so the second sees the first's registration instead of failing the unique
-        # constraint (a failed INSERT is logged by PostgreSQL with its values). Joins of different applicants
-        # do not meet here.
-        _lock_row("registration_applicant", "user_id", applicant.pk, mode="FOR NO KEY UPDATE")
+        wave, applicant, existing_id, prior_recipient, barred = _lock_join_facts(
+            applicant_pk=applicant.pk, wave_pk=wave.pk if wave is not None else None, number=number)
         now = timezone.now()  # after the locks: a join that waited for a close sees the close
-        wave = Wave.objects.get(pk=wave.pk)
-        applicant = Applicant.objects.select_related("user").get(pk=applicant.pk)
-        existing = Registration.objects.filter(wave=wave, applicant=applicant).first()
-        if existing is not None:
-            raise _already_registered(existing, wave)
-        check_can_join(
-            user=applicant.user, applicant=applicant, wave=wave, now=now,
-            prior_recipient=is_prior_recipient(applicant), barred=is_barred(applicant),
+        if existing_id is not None:
+            raise _already_registered(Registration.objects.get(pk=existing_id), wave)
+        check_can_join(user=applicant.user, applicant=applicant, wave=wave, now=now, prior_recipient=prior_recipient,
+                       barred=barred)
+        registration = Registration(
+            wave=wave,
+            applicant=applicant,
+            registered_at=now,
+            nik_digest=keyed_digest(applicant.nik),
+            kk_digest=keyed_digest(applicant.kk),
+            ip_digest=_digest_or_none(ip),
+            user_agent_digest=_digest_or_none(user_agent),
+            seconds_since_signup=max(0, int((now - applicant.user.date_joined).total_seconds())),
         )
-        try:
-            with transaction.atomic():  # a savepoint: the outer transaction survives a lost race
-                registration = Registration.objects.create(
-                    wave=wave,
-                    applicant=applicant,
-                    registered_at=now,
-                    nik_digest=keyed_digest(applicant.nik),
-                    kk_digest=keyed_digest(applicant.kk),
-                    ip_digest=_digest_or_none(ip),
-                    user_agent_digest=_digest_or_none(user_agent),
-                    seconds_since_signup=max(0, int((now - applicant.user.date_joined).total_seconds())),
-                )
+        registration.pk = _insert_once(registration)
+        if registration.pk is not None:
+            registration._state.adding = False
             # The "you joined" e-mail is queued in this transaction: no join without it, none without a join.
             from notifications.services import queue_joined
 
             queue_joined(registration=registration)
             return registration
-        except IntegrityError:
-            # Another try of the same applicant committed first (READ COMMITTED: now visible).
-            existing = Registration.objects.filter(wave=wave, applicant=applicant).first()
-            if existing is None:
-                raise
+        # Another try of the same applicant committed first (READ COMMITTED: now visible).
+        existing = Registration.objects.get(wave=wave, applicant=applicant)
     raise _already_registered(existing, wave)
 
 

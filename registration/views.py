@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -63,25 +64,49 @@ SERVICE_BUSY = gettext_lazy("This service is busy. Please try again in a few min
 
 
 def _applicant_for(user: User) -> Applicant | None:
-    return Applicant.objects.filter(user=user).first()
+    """The user's applicant profile, loaded with the user (registration.backends): no query of its own."""
+    try:
+        return user.applicant
+    except Applicant.DoesNotExist:
+        return None
 
 
 # --- Public pages -------------------------------------------------------------------------------------
+
+# Public pages at the deadline surge: the wave they show and their unchanging sections are cached this long, per
+# wave, phase and language (the countdown and the phase are computed per request). A staff change of a wave shows
+# within this many seconds; joining never relies on it (join_wave reads the wave under lock).
+PUBLIC_PAGE_SECONDS = 5
+
 
 def _wave_context(wave: Wave | None) -> dict:
     now = timezone.now()
     phase = wave.phase(now) if wave else "none"
     return {"wave": wave, "now": now, "phase": phase, "phase_label": Wave.Phase(phase).label if wave else "",
+            "public_page_seconds": PUBLIC_PAGE_SECONDS,
             "draw": PublishedDraw.objects.filter(wave=wave).first() if wave and wave.seed_is_revealed else None}
 
 
+def _cached_wave(key: str, load) -> Wave | None:
+    """`load()` (a Wave or None), cached PUBLIC_PAGE_SECONDS under `key`."""
+    public = caches["public"]
+    found = public.get(key)
+    if found is None:
+        found = (load(),)  # a tuple: "no wave" is cached too
+        public.set(key, found, PUBLIC_PAGE_SECONDS)
+    return found[0]
+
+
 def landing(request: HttpRequest) -> HttpResponse:
-    return render(request, "registration/landing.html", _wave_context(Wave.objects.current()))
+    # Which wave is current changes at a window's edge: the cached wave's phase is still computed per request.
+    return render(request, "registration/landing.html", _wave_context(_cached_wave("public:current-wave", Wave.objects.current)))
 
 
 def wave_detail(request: HttpRequest, number: int) -> HttpResponse:
     # Draft waves are not public yet: their dates may still change.
-    wave = get_object_or_404(Wave.objects.published(), number=number)
+    wave = _cached_wave(f"public:wave:{number}", lambda: Wave.objects.published().filter(number=number).first())
+    if wave is None:
+        raise Http404
     return render(request, "registration/wave_detail.html", _wave_context(wave))
 
 
@@ -274,13 +299,14 @@ def profile(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def join(request: HttpRequest, number: int) -> HttpResponse:
-    wave = get_object_or_404(Wave.objects.published(), number=number)  # drafts are not public
     applicant = _applicant_for(request.user)
     if applicant is None:
         messages.error(request, _("Complete your profile first: NIK, KK number, name, birth date, phone and the declaration."))
         return redirect("registration:profile")
     try:
-        services.join_wave(applicant=applicant, wave=wave, ip=client_ip(request), user_agent=_user_agent(request))
+        services.join_wave(applicant=applicant, number=number, ip=client_ip(request), user_agent=_user_agent(request))
+    except Wave.DoesNotExist:
+        raise Http404 from None  # drafts are not public
     except services.JoinRefused as refusal:
         if refusal.code == services.JoinRefused.ALREADY_REGISTERED:
             messages.info(request, refusal.message)
@@ -288,7 +314,7 @@ def join(request: HttpRequest, number: int) -> HttpResponse:
             messages.error(request, refusal.message)
     else:
         messages.success(request, _("You have joined wave %(number)s. We screen every registration after the "
-                                    "wave closes; the result appears here.") % {"number": wave.number})
+                                    "wave closes; the result appears here.") % {"number": number})
     return redirect("registration:dashboard")
 
 

@@ -31,7 +31,7 @@ from prakerja.lib.messages import TranslatableError
 from prakerja.lib.timefmt import iso_wib
 from registration.models import Applicant, Registration, User, Wave
 from reports.models import AuditEntry, JokiCluster, WaveSummary
-from reports.sql import ProvinceName, WibIsoformat, cluster_sql
+from reports.sql import FirstItems, ProvinceName, WibIsoformat, cluster_sql
 
 WIB = zoneinfo.ZoneInfo("Asia/Jakarta")
 RESULT_COLUMNS = ["wave", "nik", "kk", "full_name", "province", "registered_at", "status", "reasons", "selected", "rank"]
@@ -440,9 +440,17 @@ def funnel(summary: WaveSummary) -> list[tuple[str, str, int | str]]:
     return steps
 
 
+def shown_clusters(summary: WaveSummary, *, clusters: int, per_cluster: int) -> list[JokiCluster]:
+    """The summary's `clusters` biggest joki clusters, each with `first_ids`: the ids of its first `per_cluster`
+    registrations. The whole member lists stay in the database (memory bounded whatever the wave's size)."""
+    return list(summary.clusters.defer("registration_ids")
+                .annotate(first_ids=FirstItems("registration_ids", per_cluster))[:clusters])
+
+
 def cluster_members(clusters: Iterable[JokiCluster], *, per_cluster: int) -> dict[int, Registration]:
-    """The registrations of the clusters shown (at most `per_cluster` each), in one query."""
-    ids = {pk for cluster in clusters for pk in cluster.registration_ids[:per_cluster]}
+    """The registrations of the clusters shown_clusters returned (their `first_ids`, at most `per_cluster` each),
+    in one query."""
+    ids = {pk for cluster in clusters for pk in cluster.first_ids[:per_cluster]}
     return Registration.objects.select_related("applicant__user").in_bulk(ids)
 
 

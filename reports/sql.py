@@ -6,6 +6,9 @@ clustering (window functions). Each has a PostgreSQL and a SQLite spelling; both
 """
 from __future__ import annotations
 
+from django.db import models
+from django.db.models import Func
+
 from prakerja.lib.identity import PROVINCE_CODES
 from prakerja.lib.privacy import OneArgFunc
 
@@ -107,3 +110,23 @@ def cluster_sql(signal: str, *, vendor: str, tables: dict[str, str], span: int, 
     return CLUSTER_SQL.format(
         events=cluster_events_sql(signal, vendor=vendor, tables=tables), span=int(span), min_count=int(min_count)
     )
+
+
+class FirstItems(Func):
+    """The first `count` items of a JSON array column, as a JSON array, computed in the database: a page shows a
+    few members of a joki cluster without loading the whole member list (at 6 M registrations one cluster may
+    hold hundreds of thousands of ids)."""
+
+    output_field = models.JSONField()
+
+    def __init__(self, expression, count: int, **extra):
+        super().__init__(expression, **extra)
+        self.count = int(count)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template=f"jsonb_path_query_array(%(expressions)s, '$[0 to {self.count - 1}]')",
+                           **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="(SELECT json_group_array(value) FROM (SELECT value FROM "
+                           f"json_each(%(expressions)s) ORDER BY key LIMIT {self.count}))", **extra)

@@ -81,13 +81,13 @@ def wave_report(request: HttpRequest, number: int) -> HttpResponse:
                "after_the_draw": after_the_draw(wave=wave, full_identity=full_identity)}
     shown_rows = 0
     if summary is not None:
-        clusters = list(summary.clusters.all()[:PAGE_CLUSTERS])
+        clusters = services.shown_clusters(summary, clusters=PAGE_CLUSTERS, per_cluster=PAGE_MEMBERS)
         members = services.cluster_members(clusters, per_cluster=PAGE_MEMBERS)
         for registration in members.values():
             registration.masked_name = mask_name(registration.applicant.full_name)
             registration.masked_phone = mask_phone(registration.applicant.phone)
         for cluster in clusters:
-            cluster.shown = [members[pk] for pk in cluster.registration_ids[:PAGE_MEMBERS] if pk in members]
+            cluster.shown = [members[pk] for pk in cluster.first_ids if pk in members]
             shown_rows += len(cluster.shown)
         province_bars = bar_rows([(code, PROVINCE_CODES.get(code, ""), n) for code, n, _e, _s in summary.per_province])
         limits = services.joki_settings()

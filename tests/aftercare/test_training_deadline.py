@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from aftercare import services, tasks
 from aftercare.models import Promotion, Revocation, TrainingStartImport
+from eligibility.models.screening import ScreeningResult
 from registration.models import Registration
 from registration.services import JoinRefused, check_can_join
 from tests.aftercare.conftest import by_rank, make_wave, new_person, recipients, register, screen, select
@@ -74,11 +75,11 @@ def test_revoked_for_no_training_may_join_a_later_wave_but_fraud_may_not(drawn, 
     for pk, refused in ((first, None), (second, JoinRefused.BARRED)):
         applicant = Registration.objects.get(pk=pk).applicant
         from aftercare.services import is_barred
-        from registration.services import is_prior_recipient
 
+        recipient = ScreeningResult.objects.filter(registration__applicant=applicant, selected=True).exists()
         try:
             check_can_join(user=applicant.user, applicant=applicant, wave=later, now=timezone.now(),
-                           prior_recipient=is_prior_recipient(applicant), barred=is_barred(applicant))
+                           prior_recipient=recipient, barred=is_barred(applicant))
             outcome = None
         except JoinRefused as exc:
             outcome = exc.code

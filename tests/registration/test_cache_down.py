@@ -25,8 +25,9 @@ BUSY = "Layanan ini sedang sibuk"
 
 
 @pytest.fixture
-def cache_down():
-    with override_settings(CACHES=CACHE_DOWN):
+def cache_down(settings):
+    # Only the shared cache (Redis) is down; the per-process public-page cache stays as configured.
+    with override_settings(CACHES={**settings.CACHES, **CACHE_DOWN}):
         yield
 
 

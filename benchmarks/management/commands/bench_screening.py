@@ -9,13 +9,13 @@ over the eleven lists, as list tables following the ExclusionList contract, crea
   process (prefork, --concurrency, started before the clock starts) -> the run completes with a
   result stored for every registration. Timed from the close until the run is done (polled).
   Before each timed run the wave is reset (untimed) to a wave that was never screened: no results
-  and no earlier runs. `--rerun` times staff retries instead: the previous run's results stay, and
+  and no earlier runs; no VACUUM, REINDEX or CHECKPOINT the product would not run after a real surge. `--rerun` times staff retries instead: the previous run's results stay, and
   the timed run replaces them. The worker builds the report summary the run enqueues before it is
   stopped, untimed, so that no leftover task takes a worker process during the next timed run.
 - reference 1: one bare SQL join of the same tables (registration digests joined with the list
   digests, counted), as PostgreSQL runs it by default (parallel workers allowed).
 - reference 2: a per-row ORM job on a sample of registrations (one list look-up, one family look-up
-  and one ORM insert per registration, rolled back), extrapolated to N.
+  and one ORM insert per registration, each committed as a real per-row job would), extrapolated to N.
 
 Digests here are md5-based uuids (the same on both sides), not the keyed HMAC: the join does not care.
 """
@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from eligibility import waves
 from eligibility.screening import services
+from eligibility.lists import tables
 from eligibility.models.lists import ExclusionList, ListCategory
 from eligibility.models.screening import ScreeningResult, ScreeningRun
 from prakerja.lib import cli
@@ -56,7 +57,7 @@ class Command(cli.Command):
         parser.add_argument("--registrations", type=cli.positive_count, default=1_000_000)
         parser.add_argument("--entries", type=cli.positive_count, default=10_000_000)
         parser.add_argument("--partitions", type=cli.positive_count, default=None,
-                            help="partitions per phase (default: one per worker process)")
+                            help="partitions per phase (default: the product's, SCREENING_PARTITIONS)")
         parser.add_argument("--workers", type=cli.positive_count, default=2,
                             help="worker process concurrency (prefork)")
         parser.add_argument("--sample", type=cli.positive_count, default=2_000,
@@ -73,7 +74,7 @@ class Command(cli.Command):
                **options) -> None:
         cli.require_postgresql("bench_screening")
         call_command("migrate", interactive=False, verbosity=0)
-        partitions = partitions or workers
+        partitions = partitions or settings.SCREENING_PARTITIONS  # measured as the product runs
         out = self.stdout.write
 
         started = time.perf_counter()
@@ -82,25 +83,31 @@ class Command(cli.Command):
             f"(ready in {time.perf_counter() - started:.1f} s)")
         self._reset(wave)
         if not no_references:
-            bare = self._bare_join(wave)
-            out(f"reference: one bare SQL join (registrations x list digests, count), median of 3: {bare:8.2f} s")
-            serial = self._bare_join(wave, parallel=False)
-            out(f"           the same join without parallel workers (one backend):                {serial:8.2f} s")
+            bare, runs = self._bare_join(wave)
+            out(f"reference: one bare SQL join (registrations x list digests, count), median of 3: {bare:8.2f} s"
+                f"  ({_spread(runs)})")
+            serial, runs = self._bare_join(wave, parallel=False)
+            out(f"           the same join without parallel workers (one backend):                {serial:8.2f} s"
+                f"  ({_spread(runs)})")
             per_row, per_row_each = self._per_row(wave, sample, registrations)
             out(f"reference: per-row ORM job, {sample:,} sampled ({per_row_each * 1e6:,.0f} us each), "
                 f"extrapolated:        {per_row:8.1f} s")
-        times = []
+        times, with_summary = [], []
         if rerun and not ScreeningResult.objects.filter(wave_id=wave.pk).exists():
             self._reset(wave)
             self._end_to_end(wave, partitions, workers)  # untimed: the results the re-runs replace
         for _ in range(max(1, repeat)):
             self._reset(wave, keep_results=rerun)
-            elapsed, run = self._end_to_end(wave, partitions, workers)
+            elapsed, run, summarised = self._end_to_end(wave, partitions, workers)
             times.append(elapsed)
+            with_summary.append(summarised)
         elapsed = sorted(times)[len(times) // 2]
+        summary_median = sorted(with_summary)[len(with_summary) // 2]
         what = "re-screening (replacing stored results)" if rerun else "screening"
         out(f"{what} end to end ({partitions} partitions per phase, real worker x{workers}), median: "
-            f"{elapsed:8.2f} s  (runs: {', '.join(f'{t:.2f}' for t in times)})")
+            f"{elapsed:8.2f} s  ({_spread(times)})")
+        out(f"  ... until the report summary staff wait for is stored, median: {summary_median:8.2f} s  "
+            f"({_spread(with_summary)})")
         if no_references:
             return
         counts = run.outcome_counts
@@ -110,8 +117,10 @@ class Command(cli.Command):
         if stored != registrations or counts["registrations"] != registrations:
             raise CommandError(f"expected {registrations:,} results, found {stored:,}")
         ratio_bare, speedup = elapsed / bare, per_row / elapsed
-        out(f"  {ratio_bare:.2f}x the bare join (target <= 3x): {'OK' if ratio_bare <= 3 else 'MISSED'}; "
-            f"{elapsed / serial:.2f}x the single-backend join")
+        out(f"  screening {ratio_bare:.2f}x the bare join; {elapsed / serial:.2f}x the single-backend join")
+        ratio_summary = summary_median / bare
+        out(f"  screening with its report summary {ratio_summary:.2f}x the bare join (target <= 3x): "
+            f"{'OK' if ratio_summary <= 3 else 'MISSED'}")
         out(f"  {speedup:,.0f}x faster than per-row (target >= 100x): {'OK' if speedup >= 100 else 'MISSED'}")
 
     # --- data ------------------------------------------------------------------------------------------
@@ -174,19 +183,27 @@ class Command(cli.Command):
             cursor.execute(f"INSERT INTO {META} VALUES ('registrations', %s) "
                            f"ON CONFLICT (what) DO UPDATE SET size = EXCLUDED.size", [n])
         with connection.cursor() as cursor:
-            cursor.execute(f"VACUUM ANALYZE {reg}")
-            cursor.execute("VACUUM ANALYZE registration_applicant")
-            cursor.execute("VACUUM ANALYZE registration_user")
+            # ANALYZE only, as autovacuum's analyze after a fill: no VACUUM (it would set the visibility map
+            # that a table just filled by the surge's inserts does not have yet).
+            cursor.execute(f"ANALYZE {reg}")
+            cursor.execute("ANALYZE registration_applicant")
+            cursor.execute("ANALYZE registration_user")
         return wave
 
     def _build_lists(self, m: int) -> None:
         """M entries: person 7j (j = 1..M) on list j mod 11, so 1 in 7 registrations is on a list; the
         prior-awardee list carries each person's family card."""
         self.stdout.write(f"building {m:,} list entries ...")
-        ExclusionList.objects.filter(file_name__startswith=PREFIX).delete()
         with connection.cursor() as cursor:
+            for old in ExclusionList.objects.filter(file_name__startswith=PREFIX):
+                if tables.is_list_table(old.table_name):
+                    cursor.execute(f"DROP TABLE IF EXISTS {old.table_name}")
+                old.delete()
             for i, category in enumerate(CATEGORIES):
-                table = PREFIX + category
+                # Named as the loader names a version's table (screening refuses any other name).
+                version = ExclusionList.objects.create(category=category, status=ExclusionList.Status.REPLACED,
+                                                       file_name=f"{PREFIX}{category}.csv", row_count=0)
+                table = tables.table_name(version.pk)
                 kk = "md5('kk:99' || lpad(((7 * j) / 3)::text, 14, '0'))::uuid" if category == "prior_awardee" else "NULL"
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
                 cursor.execute(f"CREATE TABLE {table} (nik_digest uuid NOT NULL, kk_digest uuid NULL)")
@@ -197,17 +214,16 @@ class Command(cli.Command):
                 if category == "prior_awardee":
                     cursor.execute(f"CREATE INDEX {table}_kk ON {table} (kk_digest) INCLUDE (nik_digest)"
                                    f" WHERE kk_digest IS NOT NULL")
-                cursor.execute(f"VACUUM ANALYZE {table}")
+                cursor.execute(f"ANALYZE {table}")  # as the loader does: no VACUUM
                 cursor.execute(f"SELECT count(*) FROM {table}")
                 rows = cursor.fetchone()[0]
-                ExclusionList.objects.create(category=category, status=ExclusionList.Status.REPLACED,
-                                             file_name=f"{PREFIX}{category}.csv", table_name=table, row_count=rows)
+                ExclusionList.objects.filter(pk=version.pk).update(table_name=table, row_count=rows)
             cursor.execute(f"INSERT INTO {META} VALUES ('entries', %s) "
                            f"ON CONFLICT (what) DO UPDATE SET size = EXCLUDED.size", [m])
 
     def _lists_intact(self) -> bool:
         versions = {v.category: v for v in ExclusionList.objects.filter(file_name__startswith=PREFIX)}
-        if set(versions) != set(CATEGORIES):
+        if set(versions) != set(CATEGORIES) or not all(tables.is_list_table(v.table_name) for v in versions.values()):
             return False
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM pg_tables WHERE tablename = ANY(%s)",
@@ -232,16 +248,18 @@ class Command(cli.Command):
             if not keep_results:
                 cursor.execute(f"DELETE FROM {ScreeningResult._meta.db_table} WHERE wave_id = %s", [wave.pk])
                 ScreeningRun.objects.filter(wave=wave).delete()
-            # Every repetition starts from the same state: no bloat left by the previous one, and no
-            # checkpoint of the previous one's writes in progress while the clock runs.
-            cursor.execute(f"VACUUM ANALYZE {ScreeningResult._meta.db_table}")
-            cursor.execute(f"REINDEX TABLE {ScreeningResult._meta.db_table}")
-            cursor.execute("CHECKPOINT")
+            # No VACUUM, REINDEX or CHECKPOINT here: a real screening follows a surge of inserts with only
+            # what autovacuum does meanwhile, so the timed runs see the tables as the product would.
 
     # --- references ------------------------------------------------------------------------------------
 
+    def _tables(self) -> dict[str, str]:
+        """The bench's list table of each category."""
+        return dict(ExclusionList.objects.filter(file_name__startswith=PREFIX).order_by("category")
+                    .values_list("category", "table_name"))
+
     def _list_union(self) -> str:
-        return " UNION ALL ".join(f"SELECT nik_digest FROM {PREFIX}{c}" for c in CATEGORIES)
+        return " UNION ALL ".join(f"SELECT nik_digest FROM {table}" for table in self._tables().values())
 
     def _bare_join(self, wave: Wave, parallel: bool = True) -> float:
         sql = (f"SELECT count(*) FROM {Registration._meta.db_table} r JOIN ({self._list_union()}) l"
@@ -255,17 +273,18 @@ class Command(cli.Command):
                 cursor.execute(sql, [wave.pk])
                 cursor.fetchone()
                 times.append(time.perf_counter() - t)
-        return sorted(times)[1]  # the median of three
+        return sorted(times)[1], times  # the median of three, and the three
 
     def _per_row(self, wave: Wave, sample: int, total: int) -> tuple[float, float]:
         """What a Python loop would do per registration: look the NIK up in every list, count the
-        family's earlier registrations, write the result with the ORM. Rolled back."""
-        union = " UNION ALL ".join(f"SELECT '{c}' FROM {PREFIX}{c} WHERE nik_digest = %s" for c in CATEGORIES)
+        family's earlier registrations, write the result with the ORM, commit (a real
+        per-row job commits each row). The sample's results are deleted afterwards, untimed."""
+        union = " UNION ALL ".join(f"SELECT '{c}' FROM {table} WHERE nik_digest = %s" for c, table in self._tables().items())
         rows = list(Registration.objects.filter(wave=wave).order_by("?")[:sample]) if sample else []
         t = time.perf_counter()
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                for registration in rows:
+        with connection.cursor() as cursor:
+            for registration in rows:
+                with transaction.atomic():  # one transaction per registration, committed
                     cursor.execute(union, [registration.nik_digest] * len(CATEGORIES))
                     reasons = sorted(code for (code,) in cursor.fetchall())
                     family = Registration.objects.filter(
@@ -276,13 +295,13 @@ class Command(cli.Command):
                     ScreeningResult.objects.create(registration=registration, wave_id=wave.pk,
                                                    status="ineligible" if reasons else "eligible",
                                                    reasons=";".join(reasons))
-            transaction.set_rollback(True)
         each = (time.perf_counter() - t) / max(1, len(rows))
+        ScreeningResult.objects.filter(wave_id=wave.pk).delete()  # untimed: the wave stays never screened
         return each * total, each
 
     # --- end to end ------------------------------------------------------------------------------------
 
-    def _end_to_end(self, wave: Wave, partitions: int, workers: int) -> tuple[float, ScreeningRun]:
+    def _end_to_end(self, wave: Wave, partitions: int, workers: int) -> tuple[float, ScreeningRun, float]:
         env = {**os.environ, "DATABASE_URL": _database_url(), "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
                "SCREENING_PARTITIONS": str(partitions),
                "DJANGO_SETTINGS_MODULE": "benchmarks.worker_settings"}
@@ -306,11 +325,14 @@ class Command(cli.Command):
                 wave=wave, pk__gt=before, status__in=[ScreeningRun.Status.DONE, ScreeningRun.Status.FAILED]).first(),
                 3600, "the screening run", log, interval=0.05)
             elapsed = time.perf_counter() - t
+            summarised = elapsed
             if run.status == ScreeningRun.Status.DONE:
-                # Untimed: the worker builds the report summary the completed run enqueued, as it
-                # would in service, before it is stopped.
+                # Timed separately: the worker builds the report summary the completed run enqueued, which
+                # staff wait for before they can read the results.
                 try:
-                    _wait(lambda: WaveSummary.objects.filter(run=run).exists(), 120, "the report summary", log)
+                    _wait(lambda: WaveSummary.objects.filter(run=run).exists(), 3600, "the report summary", log,
+                          interval=0.05)
+                    summarised = time.perf_counter() - t
                 except CommandError:
                     self.stderr.write(f"the report summary of run {run.pk} was not stored; see {log}")
         finally:
@@ -321,7 +343,11 @@ class Command(cli.Command):
                 worker.kill()
         if run.status != ScreeningRun.Status.DONE:
             raise CommandError(f"screening failed: {run.error}")
-        return elapsed, run
+        return elapsed, run, summarised
+
+
+def _spread(times: list[float]) -> str:
+    return f"spread {min(times):.2f}-{max(times):.2f} s over {len(times)} runs"
 
 
 def _worker_ready(worker: subprocess.Popen, log: Path) -> bool:
