@@ -58,7 +58,8 @@ class SignUpForm(SetPasswordMixin, forms.Form):
     def clean(self) -> dict:
         self.validate_passwords()
         # The similarity validator compares the password with the e-mail address.
-        self.validate_password_for_user(User(email=self.cleaned_data.get("email") or ""))
+        # Its errors go under the password itself, not under "password again" (which only has to match).
+        self.validate_password_for_user(User(email=self.cleaned_data.get("email") or ""), "password1")
         return self.cleaned_data
 
 
