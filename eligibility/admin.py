@@ -177,6 +177,13 @@ class WaveAdmin(admin.ModelAdmin):
         # Only a draft may go: a published wave has a public seed commitment and registrations.
         return super().has_delete_permission(request, obj) and (obj is None or obj.status == Wave.Status.DRAFT)
 
+    def get_actions(self, request):
+        # "Delete selected" would be offered for every wave and refused for all but drafts: a draft is deleted
+        # from its own page, where the button shows only for a draft.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
     # --- columns ---
 
     @admin.display(description=gettext_lazy("registration window"))
@@ -190,7 +197,8 @@ class WaveAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("screening"))
     def progress(self, wave: Wave) -> str:
         if wave.run_status is None:
-            return "-"
+            # Closed, and the screening task not yet taken by a worker (it creates the run).
+            return _("queued") if wave.status == Wave.Status.CLOSED else "-"
         if wave.run_status == ScreeningRun.Status.RUNNING:
             return _("step %(step)s of 2: %(done)s/%(total)s partitions") % {
                 "step": 1 if wave.run_phase == "lists" else 2,
@@ -231,6 +239,11 @@ class WaveAdmin(admin.ModelAdmin):
                 "report_url": report_url(wave),
                 **self._waiting(wave),
             })
+            if wave.status != Wave.Status.DRAFT and wave.status != Wave.Status.OPEN:
+                # Every field is read-only from here on (quota and deadline change on their own page while
+                # open): no Save buttons that would save nothing.
+                extra_context.update(show_save=False, show_save_and_continue=False,
+                                     show_save_and_add_another=False)
         return super().change_view(request, object_id, form_url, extra_context)
 
     @staticmethod

@@ -43,14 +43,14 @@ MAX_ATTEMPTS = 5
 _COLUMNS = "registration_id, wave_id, user_id, kind, language, status, created_at, available_at, attempts, error"
 
 
-def _insert_select(select_sql: str, params: list) -> int:
+def _insert_select(select_sql: str, params: list, *, kick: bool = True) -> int:
     """INSERT the rows `select_sql` yields (in _COLUMNS order); a row already queued for that registration and
     kind is kept as it is (ON CONFLICT DO NOTHING: PostgreSQL and SQLite alike). Returns the rows added."""
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {Notification._meta.db_table} ({_COLUMNS}) {select_sql} ON CONFLICT DO NOTHING",
                        params)
         added = cursor.rowcount
-    if added:
+    if added and kick:
         _kick_drain()
     return added
 
@@ -80,11 +80,12 @@ def queue_joined(*, registration: Registration) -> None:
     _kick_drain()
 
 
-def queue_results(*, wave_id: int) -> int:
+def queue_results(*, wave_id: int, kick: bool = True) -> int:
     """Queue the screening result of every screened registration of the wave (inside the transaction that
-    completes the screening). A re-screen queues nothing for registrations already told. Returns rows added."""
+    completes the screening). A re-screen queues nothing for registrations already told. Returns rows added.
+    `kick=False` (the benchmark, which drains by itself) sends no drain task to the workers."""
     now = timezone.now()
-    return _insert_select(_select_for_wave(Kind.RESULT, ""), [now, now, wave_id])
+    return _insert_select(_select_for_wave(Kind.RESULT, ""), [now, now, wave_id], kick=kick)
 
 
 def queue_selection(*, wave_id: int) -> int:
@@ -224,17 +225,19 @@ def send_batch(*, batch: int, connection_factory: Callable | None = None) -> Bat
 
 
 def drain(*, rate: float | None = None, batch: int | None = None, budget_seconds: float = 50.0,
-          sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> dict:
+          sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
+          connection_factory: Callable | None = None) -> dict:
     """Send batches until the queue is empty, the mail server is unavailable or `budget_seconds` have passed,
     at most `rate` messages a second on average (NOTIFICATION_RATE, NOTIFICATION_BATCH by default).
-    Returns totals {"sent", "failed", "released", "unconfirmed", "more"}; "more" is True when rows are left."""
+    Returns totals {"sent", "failed", "released", "unconfirmed", "more"}; "more" is True when rows are left.
+    `connection_factory` returns the mail backend of each batch (the default mailer when None)."""
     rate = rate or settings.NOTIFICATION_RATE
     batch = batch or settings.NOTIFICATION_BATCH
     started = clock()
     totals = {"sent": 0, "failed": 0, "released": 0, "unconfirmed": 0, "more": False}
     while True:
         batch_started = clock()
-        outcome = send_batch(batch=batch)
+        outcome = send_batch(batch=batch, connection_factory=connection_factory)
         for key in ("sent", "failed", "released", "unconfirmed"):
             totals[key] += getattr(outcome, key)
         if outcome.claimed == 0 or outcome.server_unavailable:

@@ -1,11 +1,13 @@
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csp import csp_override
 from django.views.defaults import server_error
+from django.views.generic import RedirectView
 
 admin.site.site_header = _("Kartu Prakerja: PMO administration")
 admin.site.site_title = _("Kartu Prakerja PMO")
@@ -13,6 +15,8 @@ admin.site.index_title = _("Waves, screening, reports and complaints")
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    # Browsers ask for /favicon.ico whatever the page links: the static (hashed, cached) icon, not a 404 page.
+    path("favicon.ico", RedirectView.as_view(permanent=True, get_redirect_url=lambda *a, **k: static("favicon.ico"))),
     path("admin/", admin.site.urls),
     path("pengaduan/", include("complaints.urls")),
     path("laporan/", include("reports.urls")),

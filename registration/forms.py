@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordMixin
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm, SetPasswordMixin
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -58,7 +58,8 @@ class SignUpForm(SetPasswordMixin, forms.Form):
     def clean(self) -> dict:
         self.validate_passwords()
         # The similarity validator compares the password with the e-mail address.
-        self.validate_password_for_user(User(email=self.cleaned_data.get("email") or ""))
+        # Its errors go under the password itself, not under "password again" (which only has to match).
+        self.validate_password_for_user(User(email=self.cleaned_data.get("email") or ""), "password1")
         return self.cleaned_data
 
 
@@ -181,3 +182,13 @@ class QueuedPasswordResetForm(PasswordResetForm):
         from registration import services
 
         services.queue_password_reset(user=context["user"], base_url=f"{context['protocol']}://{context['domain']}/")
+
+
+class NewPasswordForm(SetPasswordForm):
+    """Django's new-password form (reset link), with the password rules' errors under the new password, as on
+    sign-up, not under "new password again" (which only has to match)."""
+
+    def clean(self) -> dict:
+        self.validate_passwords("new_password1", "new_password2")
+        self.validate_password_for_user(self.user, "new_password1")
+        return forms.Form.clean(self)

@@ -34,7 +34,8 @@ from prakerja.lib.http import client_ip, throttle_key
 from prakerja.lib.identity import canonical_email
 from registration import services
 from registration.forms import (
-    CONFLICT_RETRY, NIK_TAKEN, PHONE_TAKEN, EmailForm, LoginForm, ProfileForm, QueuedPasswordResetForm, SignUpForm,
+    CONFLICT_RETRY, NIK_TAKEN, PHONE_TAKEN, EmailForm, LoginForm, NewPasswordForm, ProfileForm, QueuedPasswordResetForm,
+    SignUpForm,
 )
 from registration.models import Applicant, Registration, User, Wave
 
@@ -237,6 +238,7 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 @method_decorator(sensitive_post_parameters("new_password1", "new_password2"), name="dispatch")
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "registration/password_reset/confirm.html"
+    form_class = NewPasswordForm
     success_url = reverse_lazy("registration:password_reset_complete")
 
 

@@ -12,7 +12,8 @@ from registration.forms import NIK_ERRORS
 
 
 class ExclusionListUploadForm(forms.Form):
-    category = forms.ChoiceField(label=_("List"), choices=ListCategory.choices)
+    # An empty first choice: a file loaded as the wrong list replaces that list, so staff must pick it.
+    category = forms.ChoiceField(label=_("List"), choices=[("", _("- Choose the list -"))] + list(ListCategory.choices))
     file = forms.FileField(
         label=_("List file"),
         help_text=_("UTF-8 CSV, or an .xlsx or .ods spreadsheet, with a header line holding a “nik” column (the "

@@ -39,3 +39,11 @@ def countdown(target: dt.datetime, now: dt.datetime | None = None, done_text: st
         "format_hours": format_hours,
         "done_text": done_text,
     }
+
+
+@register.filter
+def minutes(duration: dt.timedelta | None) -> int:
+    """Whole minutes of a duration, rounded up (the lock-out page's AXES cool-off: "try again in 15 minutes")."""
+    if duration is None:
+        return 0
+    return -(-int(duration.total_seconds()) // 60)

@@ -161,9 +161,9 @@ WITH g AS (
 ),
 u AS (
     INSERT INTO {user} (password, is_superuser, first_name, last_name, is_staff, is_active, date_joined, email,
-                        email_verified_at, signup_ip_digest, signup_user_agent_digest)
+                        email_verified_at, signup_ip_digest, signup_user_agent_digest, language)
     SELECT '!', false, '', '', false, true, at - interval '1 day', 'bench' || %(tag)s || '-' || n || '@bench.invalid',
-           at - interval '1 day', md5('ip' || n)::uuid, md5('ua' || n %% 50)::uuid
+           at - interval '1 day', md5('ip' || n)::uuid, md5('ua' || n %% 50)::uuid, 'id'
     FROM g
     RETURNING id, email
 ),

@@ -34,6 +34,7 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from benchmarks.people import insert_people
 from eligibility import waves
 from eligibility.screening import services
 from eligibility.lists import tables
@@ -161,18 +162,8 @@ class Command(cli.Command):
             # Not publish_wave: the bench wave lies beside other benchmark waves (bench_report_csv numbers its
             # waves higher), which number order would refuse (docs/DOMAIN.md); waves.py allows it for bench waves.
             wave = waves.publish_benchmark_wave(wave=wave)
-            cursor.execute(
-                "INSERT INTO registration_user (password, is_superuser, first_name, last_name, is_staff, is_active,"
-                " date_joined, email) SELECT '!', false, '', '', false, true, now(), 'bench-screening-' || i ||"
-                " '@bench.invalid' FROM generate_series(1, %s) i", [n])
             # Person i: NIK 99 + i, family card 99 + i/3 (families of three), phone +6289 + i.
-            cursor.execute(
-                "INSERT INTO registration_applicant (user_id, nik, kk, full_name, birth_date, phone,"
-                " not_in_formal_education, created_at, updated_at)"
-                " SELECT u.id, '99' || lpad(x.i::text, 14, '0'), '99' || lpad((x.i / 3)::text, 14, '0'), 'Bench',"
-                " date '1990-01-01', '+6289' || lpad(x.i::text, 9, '0'), true, now(), now()"
-                " FROM registration_user u, LATERAL (SELECT substr(u.email, 17, strpos(u.email, '@') - 17)::bigint AS i) x"
-                " WHERE u.email LIKE 'bench-screening-%%'")
+            insert_people(cursor, email_prefix="bench-screening-", nik_prefix="99", count=n)
             # Registration times spread over the window, many sharing a second (ties broken by id).
             cursor.execute(
                 f"INSERT INTO {reg} (wave_id, applicant_id, registered_at, nik_digest, kk_digest)"

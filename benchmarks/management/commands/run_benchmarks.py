@@ -2,7 +2,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-BENCHMARKS = ["bench_list_load", "bench_screening", "bench_report_csv", "bench_surge"]
+BENCHMARKS = ["bench_list_load", "bench_screening", "bench_report_csv", "bench_surge", "bench_notifications"]
 
 
 class Command(BaseCommand):

@@ -72,7 +72,8 @@ class Command(BaseCommand):
                 wave = publish_wave(wave=wave, by=staff)
             except WaveError as exc:
                 wave.delete()  # no draft left behind: the next `make run` tries again
-                self.stderr.write(f"No open demo wave: {exc}")
+                # Both languages, like every command's message (the reason is a WaveError: Indonesian / English).
+                self.stderr.write(f"Tidak ada gelombang demo yang dibuka / No open demo wave: {exc.bilingual()}")
                 wave = None
         if wave is not None:
             self.stdout.write(self.style.SUCCESS(
