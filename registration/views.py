@@ -299,8 +299,14 @@ def profile(request: HttpRequest) -> HttpResponse:
 # --- Joining and the dashboard ------------------------------------------------------------------------
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def join(request: HttpRequest, number: int) -> HttpResponse:
+    if request.method == "GET":
+        # A join posted after the session expired comes back here by GET from the login page (?next=): joining
+        # changes data, so it needs the button again, on the dashboard that explains it.
+        messages.info(request, _("You are signed in. Press “Join the wave” again to join wave %(number)s.")
+                      % {"number": number})
+        return redirect("registration:dashboard")
     applicant = _applicant_for(request.user)
     if applicant is None:
         messages.error(request, _("Complete your profile first: NIK, KK number, name, birth date, phone and the declaration."))

@@ -177,7 +177,8 @@ def test_a_draft_wave_is_not_found_from_the_join_button(applicant_client, open_w
 
 
 def test_the_join_button_needs_a_post_and_a_login(client, applicant_client, open_wave_12):
-    assert applicant_client.get(reverse("registration:join", args=[12])).status_code == 405
+    # A GET joins nothing: it sends to the dashboard (the next test says why it is not a 405).
+    assert applicant_client.get(reverse("registration:join", args=[12]))["Location"] == reverse("registration:dashboard")
     client.logout()
     assert client.post(reverse("registration:join", args=[12])).status_code == 302
     assert not Registration.objects.exists()
@@ -213,3 +214,15 @@ def test_a_lost_insert_race_reports_the_winner_s_registration(applicant, open_wa
     assert refused.code == JoinRefused.ALREADY_REGISTERED
     assert refused.registration == winner["registration"]
     assert Registration.objects.count() == 1
+
+
+def test_a_join_that_comes_back_from_the_login_page_asks_for_the_button_again(client, applicant, open_wave_12):
+    # The session expired: the POST went to the login page, which sends the applicant back here by GET.
+    anonymous = client.post(reverse("registration:join", args=[12]))
+    assert anonymous.status_code == 302 and "/masuk/" in anonymous["Location"]
+    client.force_login(applicant.user)
+    response = client.get(reverse("registration:join", args=[12]), follow=True)
+    html = response.content.decode()
+    assert response.status_code == 200 and response.redirect_chain[-1][0] == reverse("registration:dashboard")
+    assert "Tekan “Gabung Gelombang” sekali lagi" in html
+    assert not Registration.objects.filter(applicant=applicant).exists()  # a GET changes nothing
