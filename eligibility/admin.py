@@ -259,7 +259,15 @@ class WaveAdmin(admin.ModelAdmin):
     def _confirmed(self, request, queryset, action: str, verb: str, title: str, do, done_message: str):
         """Without `confirm=yes` in the POST: the confirmation page, stating per wave what `action` will do. With
         it: `do(wave)` for each wave, its outcome or refusal as a message."""
-        chosen = list(queryset.order_by("number"))
+        chosen = []
+        for wave in queryset.order_by("number"):
+            refused = waves.refusal(verb, wave)
+            if refused is None:
+                chosen.append(wave)
+            else:  # said now, not after a confirmation page describing what will not happen
+                self.message_user(request, str(refused), messages.ERROR)
+        if not chosen:
+            return None
         if request.POST.get("confirm") != "yes":
             context = {
                 **self.admin_site.each_context(request), "opts": self.model._meta, "title": title,

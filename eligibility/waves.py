@@ -97,6 +97,30 @@ def _count(value: int):
     return lazy(lambda: formats.number_format(value, force_grouping=True), str)()
 
 
+# The move each confirmed staff action makes: the statuses it starts from, and where it goes.
+ACTION_MOVES = {
+    "publish": ((Status.DRAFT,), Status.OPEN),
+    "close": ((Status.OPEN,), Status.CLOSED),
+    "retry": ((Status.CLOSED, Status.SCREENING, Status.SCREENED), Status.SCREENING),
+    "select": ((Status.SCREENED,), Status.SELECTED),
+}
+
+
+def refusal(action: str, wave: Wave) -> WaveError | None:
+    """Why `action` ("publish", "close", "retry", "select") cannot be done on `wave` as loaded, or None: asked
+    before staff are shown what the action would do, so nobody confirms an action that will be refused."""
+    starts, _to = ACTION_MOVES[action]
+    if wave.status in starts:
+        return None
+    return WaveError(_("Wave %(number)s cannot be %(action)s: it is %(phase)s. Nothing was changed."),
+                     number=wave.number, action=ACTION_LABELS[action], phase=Wave.Phase(wave.phase()).label)
+
+
+ACTION_LABELS = {
+    "publish": _("published"), "close": _("closed"), "retry": _("screened again"), "select": _("drawn"),
+}
+
+
 def statement(action: str, wave: Wave) -> Statement:
     """The statement staff confirm before `action` ("publish", "close", "retry", "select") on `wave`."""
     registrations = Registration.objects.filter(wave=wave).count()

@@ -95,3 +95,20 @@ def test_it_states_the_same_text_for_admin_and_commands(db):
     wave = make_wave(number=25, days_ago=1)
     statement = waves.statement("close", wave)
     assert str(statement) in statement.bilingual()
+
+
+@pytest.mark.parametrize("action", ["open_waves", "close_waves", "retry_screening", "run_selection"])
+def test_it_refuses_before_describing_an_action_the_wave_cannot_take(staff_client, db, action):
+    # A selected wave: publishing, closing, re-screening and drawing again are all refused. No page describes what
+    # would happen (nothing would), and a confirmation posted anyway changes nothing and reports no success.
+    wave = make_wave(number=24, days_ago=3)
+    register(new_person(), wave)
+    screen(wave)
+    waves.select_awardees(wave=Wave.objects.get(pk=wave.pk), by=None)
+    for confirm in ("", "yes"):
+        response = staff_client.post(CHANGELIST, {"action": action, "_selected_action": [wave.pk], "confirm": confirm},
+                                     follow=True)
+        html = response.content.decode()
+        assert "Wave 24 cannot be" in html and "Nothing was changed." in html
+        assert "Nothing is done until you confirm" not in html and "the seed is revealed" not in html
+    assert Wave.objects.get(pk=wave.pk).status == Wave.Status.SELECTED

@@ -18,6 +18,9 @@ class Command(cli.Command):
     def handle(self, *args, number: int, by: str | None = None, yes: bool = False, **options) -> None:
         wave = cli.get_wave(number)
         staff = cli.staff_account(by) if by else None
+        refused = waves.refusal("retry", wave)
+        if refused is not None:
+            raise cli.refused(refused)
         cli.confirm(self, waves.statement("retry", wave), yes=yes)
         try:
             run = services.start_screening(wave=wave, by=staff, restart=True)

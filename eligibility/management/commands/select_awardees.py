@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 from eligibility.screening.sql import ScreeningError
 from eligibility import waves
 from prakerja.lib import cli
-from registration.models import Wave
 
 
 class Command(cli.Command):
@@ -19,8 +18,10 @@ class Command(cli.Command):
     def handle(self, *args, number: int, by: str | None = None, yes: bool = False, **options) -> None:
         wave = cli.get_wave(number)
         staff = cli.staff_account(by) if by else None
-        if wave.status == Wave.Status.SCREENED:
-            cli.confirm(self, waves.statement("select", wave), yes=yes)
+        refused = waves.refusal("select", wave)
+        if refused is not None:
+            raise cli.refused(refused)
+        cli.confirm(self, waves.statement("select", wave), yes=yes)
         try:
             selected = waves.select_awardees(wave=wave, by=staff)
         except ScreeningError as exc:

@@ -62,8 +62,9 @@ def test_selecting_twice_changes_nothing(screened):
     before = list(ScreeningResult.objects.filter(wave_id=screened.pk).order_by("pk").values_list("pk", "rank", "selected"))
     revealed = Wave.objects.get(pk=screened.pk).seed_revealed_at
 
-    assert select_awardees(wave=screened, by=None) == 5
-    call_command("select_awardees", str(screened.number), "--yes")
+    assert select_awardees(wave=screened, by=None) == 5  # the service is idempotent
+    with pytest.raises(CommandError, match="cannot be drawn"):  # the operator is told, not shown a success
+        call_command("select_awardees", str(screened.number), "--yes")
 
     assert list(ScreeningResult.objects.filter(wave_id=screened.pk).order_by("pk").values_list("pk", "rank", "selected")) == before
     assert Wave.objects.get(pk=screened.pk).seed_revealed_at == revealed
