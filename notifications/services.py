@@ -94,17 +94,24 @@ def queue_selection(*, wave_id: int) -> int:
                           [now, now, wave_id, ScreeningResult.Status.ELIGIBLE])
 
 
+def _queue_for_rows(kind: str, rows) -> int:
+    """Queue `kind` for the registrations of `rows` (a queryset of one wave's rows with a registration_id: the
+    event's own records), set-based: one INSERT ... SELECT. Rows added."""
+    subquery, params = rows.order_by().values("registration_id").query.sql_with_params()
+    wave_id = rows.values_list("wave_id", flat=True).first()
+    if wave_id is None:
+        return 0
+    now = timezone.now()
+    return _insert_select(_select_for_wave(kind, f"AND r.id IN ({subquery})"), [now, now, wave_id, *params])
+
+
 def queue_promoted(*, wave_id: int, at: dt.datetime) -> int:
     """Queue "you were promoted from the reserve" (card number, training deadline counted from the promotion) for
     every promotion of the wave made at `at` (one fill of places: aftercare.services.fill_places, in its
     transaction). Rows added."""
     from aftercare.models import Promotion
 
-    now = timezone.now()
-    return _insert_select(
-        _select_for_wave(Kind.PROMOTED, f"AND r.id IN (SELECT p.registration_id FROM {Promotion._meta.db_table} p"
-                                        f" WHERE p.wave_id = %s AND p.at = %s)"),
-        [now, now, wave_id, wave_id, at])
+    return _queue_for_rows(Kind.PROMOTED, Promotion.objects.filter(wave_id=wave_id, at=at))
 
 
 def queue_revoked(*, wave_id: int, at: dt.datetime) -> int:
@@ -112,11 +119,7 @@ def queue_revoked(*, wave_id: int, at: dt.datetime) -> int:
     revocation, in bulk or by the periodic task, in its transaction). Rows added."""
     from aftercare.models import Revocation
 
-    now = timezone.now()
-    return _insert_select(
-        _select_for_wave(Kind.REVOKED, f"AND r.id IN (SELECT v.registration_id FROM {Revocation._meta.db_table} v"
-                                       f" WHERE v.wave_id = %s AND v.at = %s)"),
-        [now, now, wave_id, wave_id, at])
+    return _queue_for_rows(Kind.REVOKED, Revocation.objects.filter(wave_id=wave_id, at=at))
 
 
 def queue_appeal_decided(*, appeal) -> int:
