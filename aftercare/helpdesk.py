@@ -74,6 +74,9 @@ def look_up(*, query: str, by: User, full_identity: bool) -> Found:
 
 
 def notifications_sent(*, applicant: Applicant) -> list:
-    """The notifications sent to the applicant, newest first, as the notifications outbox records them. The outbox
-    lives in its own app, which fills this in; without it there is nothing to show."""
-    return []
+    """The e-mails the outbox holds for the applicant's registrations, newest first: Notification rows (kind,
+    status, wave, queued and sent time; the message itself is rendered only when sent). One query."""
+    from notifications.models import Notification
+
+    return list(Notification.objects.filter(registration__applicant=applicant).select_related("wave")
+                .order_by("-created_at", "-pk"))

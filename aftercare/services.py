@@ -25,6 +25,7 @@ from complaints.uploads import CheckedUpload
 from eligibility import cards
 from eligibility.models.screening import ScreeningResult, ScreeningRun
 from eligibility.screening.sql import KK_LIMIT, KK_SLOTS, LIST_CODES, ScreeningError
+from notifications import services as notifications
 from prakerja.lib.digest import keyed_digest
 from prakerja.lib.identity import clean_number, nik_problem
 from prakerja.lib.messages import TranslatableError
@@ -63,6 +64,7 @@ def _revoke(*, wave: Wave, registration_ids: list[int], reason: str, by: User | 
     Revocation.objects.bulk_create([Revocation(registration_id=pk, wave=wave, reason=reason, note=note, by=by, at=now)
                                     for pk in ids], batch_size=5000)
     ScreeningResult.objects.filter(registration_id__in=ids).update(selected=False)
+    notifications.queue_revoked(wave_id=wave.pk, at=now)
     return len(ids)
 
 
@@ -76,16 +78,21 @@ def fill_places(*, wave: Wave, by: User | None) -> list[Promotion]:
     now = timezone.now()
     promotions = [Promotion(registration_id=pk, wave=wave, fills=place, rank=rank, by=by, at=now)
                   for place, (pk, rank) in zip(places, reserves)]
+    if not promotions:
+        return []
     Promotion.objects.bulk_create(promotions)
-    ScreeningResult.objects.filter(registration_id__in=[p.registration_id for p in promotions]).update(selected=True)
-    for promotion in promotions:
-        notify_promoted(promotion=promotion)
+    promoted = [p.registration_id for p in promotions]
+    ScreeningResult.objects.filter(registration_id__in=promoted).update(selected=True)
+    # A promoted registration keeps its rank: its card number is computed as at the selection (eligibility.cards).
+    cards.assign_card_numbers(wave_id=wave.pk, registration_ids=promoted)
+    notify_promoted(wave=wave, at=now)
     return promotions
 
 
-def notify_promoted(*, promotion: Promotion) -> None:
-    """The hook where the applicant is told of their promotion and their training deadline: the notifications
-    outbox (written in this transaction) is wired here by its own module; until then nothing is sent."""
+def notify_promoted(*, wave: Wave, at: dt.datetime) -> None:
+    """Tell the applicants promoted in `wave` at `at` (one fill of places): the notifications outbox, in this
+    transaction, with their card number and the training deadline counted from the promotion."""
+    notifications.queue_promoted(wave_id=wave.pk, at=at)
 
 
 def revoke_recipient(*, registration: Registration, reason: str, by: User | None, note: str = "") -> Revocation:
@@ -241,8 +248,9 @@ def decide_appeal(*, appeal: Appeal, upheld: bool, reason: str, by: User) -> App
 
     Upheld, the appeal is an override the screening honours on every run (eligibility.screening.sql.overrides_sql)
     and the result is rewritten now: without the reason; eligible when no other reason is left and the KK has a
-    free slot (else kk_limit); after the selection, eligible enters the reserve in its ticket's rank and the wave's
-    unfilled revoked places are filled. Raises AftercareError: decided already, no reason given, or the wave is
+    free slot (else kk_limit); after the selection, eligible enters the RESERVE at its ticket's place among it
+    (aftercare.sql.enter_ranking: recipients' ranks and cards never change, and the published draw stays as it was)
+    and the wave's unfilled revoked places are filled. Raises AftercareError: decided already, no reason given, or the wave is
     being screened (decide once its result is out).
     """
     if not reason.strip():
@@ -282,8 +290,9 @@ def _apply_override(*, appeal: Appeal, wave: Wave, by: User) -> None:
 
 
 def notify_appeal_decided(*, appeal: Appeal) -> None:
-    """The hook where the applicant is told the decision on their appeal: the notifications outbox (written in this
-    transaction) is wired here by its own module; until then the dashboard shows the decision."""
+    """Tell the applicant the decision on their appeal (upheld or rejected, with the reason): the notifications
+    outbox, in the decision's transaction, one e-mail per appeal."""
+    notifications.queue_appeal_decided(appeal=appeal)
 
 
 # --- The wave's report ----------------------------------------------------------------------------------------
@@ -294,7 +303,7 @@ REPORT_LIST_LIMIT = 100
 
 def after_the_draw(*, wave: Wave, full_identity: bool = False) -> dict:
     """The report's "after the draw" section: appeals by outcome, revocations by reason, promotions, unfilled
-    places, and the latest revocations and promotions (who, when, why; NIK masked unless `full_identity`).
+    places, recipients and the reserve now (late entries by appeal included), and the latest revocations and promotions (who, when, why; NIK masked unless `full_identity`).
     A fixed number of queries."""
     from prakerja.lib.identity import mask
 
@@ -315,6 +324,7 @@ def after_the_draw(*, wave: Wave, full_identity: bool = False) -> dict:
         "promoted": promoted,
         "unfilled": revoked - promoted,
         "recipients": ScreeningResult.objects.filter(wave_id=wave.pk, selected=True).count(),
+        "reserve": sql.reserve_count(wave),
         "revocations": revocations,
         "promotions": promotions,
     }

@@ -1,11 +1,14 @@
-"""The set-based SQL after the draw: the next reserves to promote, a family card's recipients, and a late entry into
-a wave's ranking. Rules: docs/DOMAIN.md, "After the draw". PostgreSQL and SQLite spellings alike (both tested).
+"""The set-based SQL after the draw: the reserve and positions in it, the next reserves to promote, a family card's
+recipients, and a late entry into a wave's reserve. Rules: docs/DOMAIN.md, "After the draw". PostgreSQL and SQLite
+spellings alike (both tested).
 """
 from __future__ import annotations
 
 from django.db import connection
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
-from aftercare.models import Revocation
+from aftercare.models import Promotion, Revocation
 from eligibility.models.lists import ExclusionList, ListCategory
 from eligibility.models.screening import ScreeningResult
 from eligibility.screening.sql import KK_SLOTS, check_table_name, recipient_sql, ticket_sql
@@ -59,8 +62,7 @@ def next_reserves(*, wave: Wave, limit: int) -> list[tuple[int, int]]:
         f"   ROW_NUMBER() OVER (PARTITION BY r.kk_digest ORDER BY s.rank) AS pos"
         f"  FROM {RESULT} s JOIN {REG} r ON r.id = s.registration_id"
         f"  LEFT JOIN used u ON u.kk_digest = r.kk_digest"
-        f"  WHERE s.wave_id = %(wave)s AND s.status = 'eligible' AND s.rank IS NOT NULL AND NOT s.selected"
-        f"   AND NOT EXISTS (SELECT 1 FROM {Revocation._meta.db_table} rv WHERE rv.registration_id = r.id)"
+        f"  WHERE s.wave_id = %(wave)s AND s.status = 'eligible' AND {reserve_sql('s')}"
         f"   AND NOT EXISTS (SELECT 1 FROM {REG} r2 JOIN {RESULT} s2 ON s2.registration_id = r2.id"
         f"    WHERE r2.nik_digest = r.nik_digest AND r2.id <> r.id AND {recipient_sql('s2', 'r2')})"
         f"   {on_prior_list}"
@@ -92,27 +94,81 @@ def _uuid(value) -> str:
     return str(value) if connection.vendor == "postgresql" else value.hex
 
 
+def reserve_sql(result_alias: str) -> str:
+    """SQL true when the result is in its wave's reserve now: ranked, not a recipient, never revoked (docs/DOMAIN.md,
+    "After the draw")."""
+    return (f"({result_alias}.rank IS NOT NULL AND NOT {result_alias}.selected AND NOT EXISTS"
+            f" (SELECT 1 FROM {Revocation._meta.db_table} rv WHERE rv.registration_id = {result_alias}.registration_id))")
+
+
 def enter_ranking(*, registration: Registration) -> int:
-    """Give a registration made eligible after the selection its place in the wave's ranking (the rank its ticket
-    earns among the eligible), moving every later rank down by one; it is not selected (the reserve). Returns the
-    rank. Two UPDATEs; the caller holds the wave's row lock."""
-    params = {"seed": registration.wave.seed, "wave": registration.wave_id, "id": registration.pk}
+    """Give a registration made eligible after the selection (an appeal upheld late) a place in the wave's RESERVE,
+    at its ticket's place among the reserve (docs/DOMAIN.md, "After the draw"); it is not selected. Returns its rank.
+
+    Recipients (selected, revoked or promoted) keep their ranks, hence their card numbers: the new registration takes
+    the rank of the first reserve registration with a later ticket, and each reserve registration from there on moves
+    to the rank of the next one in the reserve (the last to one past the highest rank), so ranks stay unique and the
+    reserve's order stays its tickets' order. With no later ticket in the reserve it takes one past the highest rank
+    (and past the quota). Three statements; the caller holds the wave's row lock.
+    """
+    wave = registration.wave
+    params = {"seed": wave.seed, "wave": wave.pk, "id": registration.pk}
     ticket_a, ticket_b = ticket_sql("a"), ticket_sql("b")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT 1 + COUNT(*) FROM {RESULT} s JOIN {REG} r ON r.id = s.registration_id"
-            f" JOIN {Applicant._meta.db_table} a ON a.user_id = r.applicant_id,"
-            f" {REG} rb JOIN {Applicant._meta.db_table} b ON b.user_id = rb.applicant_id"
-            f" WHERE rb.id = %(id)s AND s.wave_id = %(wave)s AND s.rank IS NOT NULL AND s.registration_id <> %(id)s"
-            f" AND ({ticket_a} < {ticket_b} OR ({ticket_a} = {ticket_b} AND s.registration_id < %(id)s))",
+            f"SELECT MIN(s.rank), (SELECT MAX(m.rank) FROM {RESULT} m WHERE m.wave_id = %(wave)s)"
+            f" FROM {REG} rb JOIN {Applicant._meta.db_table} b ON b.user_id = rb.applicant_id"
+            f" LEFT JOIN ({RESULT} s JOIN {REG} r ON r.id = s.registration_id"
+            f"  JOIN {Applicant._meta.db_table} a ON a.user_id = r.applicant_id)"
+            f" ON s.wave_id = %(wave)s AND s.registration_id <> %(id)s AND {reserve_sql('s')}"
+            f"  AND ({ticket_a} > {ticket_b} OR ({ticket_a} = {ticket_b} AND s.registration_id > %(id)s))"
+            f" WHERE rb.id = %(id)s",
             params,
         )
-        rank = cursor.fetchone()[0]
-        cursor.execute(f"UPDATE {RESULT} SET rank = rank + 1 WHERE wave_id = %(wave)s AND rank >= %(rank)s",
-                       {**params, "rank": rank})
+        place, highest = cursor.fetchone()
+        past_end = max(highest or 0, wave.quota) + 1
+        rank = place if place is not None else past_end
+        if place is not None:
+            cursor.execute(
+                f"UPDATE {RESULT} SET rank = moved.next_rank"
+                f" FROM (SELECT s.registration_id, COALESCE(LEAD(s.rank) OVER (ORDER BY s.rank), %(past_end)s)"
+                f"  AS next_rank FROM {RESULT} s WHERE s.wave_id = %(wave)s AND s.rank >= %(rank)s"
+                f"  AND s.registration_id <> %(id)s AND {reserve_sql('s')}) moved"
+                f" WHERE {RESULT}.registration_id = moved.registration_id",
+                {**params, "rank": rank, "past_end": past_end},
+            )
         cursor.execute(f"UPDATE {RESULT} SET rank = %(rank)s, selected = FALSE WHERE registration_id = %(id)s",
                        {**params, "rank": rank})
     return rank
+
+
+def reserve_count(wave: Wave) -> int:
+    """How many registrations of `wave` are in its reserve now (reserve_sql). One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {RESULT} s WHERE s.wave_id = %s AND {reserve_sql('s')}", [wave.pk])
+        return cursor.fetchone()[0]
+
+
+def reserve_positions(results) -> dict[int, int]:
+    """{registration id: position in the reserve, 1 = next to promote} for those of `results` (ScreeningResult rows,
+    each with registration_id, wave_id, rank, selected) in the reserve now: their place among the wave's
+    unpromoted, unrevoked reserve registrations by rank. The one computation of a reserve position (dashboard,
+    e-mails, helpdesk). One query whatever the number of results, none when no result is in the reserve.
+
+    Ranks 1..quota were drawn within the quota (recipients or revoked: never the reserve), and every rank above the
+    quota is held by a reserve registration or a promoted one (enter_ranking keeps them contiguous), so the
+    position is rank - quota - the promotions of the wave with a lower rank.
+    """
+    candidates = [r for r in results if r is not None and r.rank and r.selected is False]
+    if not candidates:
+        return {}
+    ahead = (Promotion.objects.filter(wave_id=OuterRef("wave_id"), rank__lt=OuterRef("rank")).order_by()
+             .values("wave_id").annotate(n=Count("pk")).values("n"))
+    rows = (ScreeningResult.objects.filter(registration_id__in=[r.registration_id for r in candidates],
+                                           registration__revocation__isnull=True)
+            .annotate(ahead=Coalesce(Subquery(ahead), 0))
+            .values_list("registration_id", "rank", "wave__quota", "ahead"))
+    return {pk: rank - quota - ahead for pk, rank, quota, ahead in rows}
 
 
 def unfilled_revocations(wave: Wave):

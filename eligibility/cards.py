@@ -1,4 +1,4 @@
-"""Kartu Prakerja card numbers: the format, its check digit, and the set-based assignment at selection.
+"""Kartu Prakerja card numbers: the format, its check digit, and the set-based assignment at selection and promotion.
 
 Format (docs/DOMAIN.md, "Card numbers"): ``KP-WWWW-RRRRRRRR-C``: the wave number in 4 digits, the lottery rank in
 8 digits (both zero-padded) and a Luhn check digit over those 12 digits. A card number is a pure function of
@@ -69,16 +69,25 @@ def card_number_sql(wave_number_sql: str, rank_sql: str) -> str:
     return f"printf('KP-%%0{WAVE_DIGITS}d-%%0{RANK_DIGITS}d-%%d', {wave_number_sql}, {rank_sql}, {check})"
 
 
-def assign_card_numbers(*, wave_id: int) -> int:
-    """Give every selected registration of the wave its card number, in one UPDATE (part of the selection's
-    transaction). Returns the number of rows updated."""
+def assign_card_numbers(*, wave_id: int, registration_ids: list[int] | None = None) -> int:
+    """Give selected registrations of the wave their card numbers, card_number(wave number, rank), in one UPDATE:
+    every selected one at the selection (in its transaction), or only `registration_ids` when places are filled
+    from the reserve (aftercare.services.fill_places: a promoted registration keeps its rank, so its number is
+    computed the same way). A number once given never changes: rows that have one are left alone.
+    Returns the number of rows updated."""
     from registration.models import Wave
 
     number = int(Wave.objects.values_list("number", flat=True).get(pk=wave_id))  # an int: safe as a literal
     table = ScreeningResult._meta.db_table
+    only, params = "", [wave_id, True]
+    if registration_ids is not None:
+        if not registration_ids:
+            return 0
+        only = f" AND registration_id IN ({', '.join(['%s'] * len(registration_ids))})"
+        params += list(registration_ids)
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET card_number = {card_number_sql(str(number), 'rank')}"
-                       f" WHERE wave_id = %s AND selected = %s", [wave_id, True])
+                       f" WHERE wave_id = %s AND selected = %s AND card_number IS NULL{only}", params)
         return cursor.rowcount
 
 

@@ -29,19 +29,40 @@ def ticket(seed: str, nik: str) -> str:
 def _ticket_sql() -> str:
     """The database's computation of ticket() (the same expression the ranking sorts by)."""
     if connection.vendor == "postgresql":
-        return "encode(sha256(convert_to(%s || ':' || a.nik, 'UTF8')), 'hex')"
-    return "lower(SHA256(%s || ':' || a.nik))"
+        return "encode(sha256(convert_to(%(seed)s || ':' || a.nik, 'UTF8')), 'hex')"
+    return "lower(SHA256(%(seed)s || ':' || a.nik))"
+
+
+def entered_after_draw_sql(result_alias: str) -> str:
+    """SQL true when the result's registration was not in the pool at the draw: it became eligible later, by an
+    appeal upheld after the seed was revealed (the `%(revealed)s` parameter). Before the draw every appeal is
+    decided (the selection waits for them), so such a registration was ineligible when the draw ran.
+    `entered_after_draw` is the same rule for one registration whose appeals are loaded."""
+    from aftercare.models import Appeal
+
+    return (f"EXISTS (SELECT 1 FROM {Appeal._meta.db_table} ap WHERE ap.registration_id = {result_alias}.registration_id"
+            f" AND ap.status = 'upheld' AND ap.decided_at > %(revealed)s)")
+
+
+def entered_after_draw(registration: Registration) -> bool:
+    """Whether `registration` (with its wave and its appeals, prefetched) joined the ranking after the draw: see
+    entered_after_draw_sql."""
+    revealed = registration.wave.seed_revealed_at
+    return revealed is not None and any(appeal.status == "upheld" and appeal.decided_at > revealed
+                                        for appeal in registration.appeals.all())
 
 
 def iter_ticket_lines(wave: Wave) -> Iterator[bytes]:
-    """The ticket list file of a selected wave, in chunks of lines: every eligible ticket in rank order (which
-    is ticket order), each followed by b"\\n". Streamed from a server-side cursor: memory stays flat."""
+    """The ticket list file of a selected wave, in chunks of lines: every ticket of the pool AT THE DRAW in rank
+    order (which is ticket order), each followed by b"\\n"; registrations that entered the reserve after the draw
+    (entered_after_draw_sql) are not in it, so the file keeps matching the published commitment. Streamed from a
+    server-side cursor: memory stays flat."""
     sql = (f"SELECT {_ticket_sql()} FROM {ScreeningResult._meta.db_table} s"
            f" JOIN {Registration._meta.db_table} r ON r.id = s.registration_id"
            f" JOIN {Applicant._meta.db_table} a ON a.user_id = r.applicant_id"
-           f" WHERE s.wave_id = %s AND s.rank IS NOT NULL ORDER BY s.rank")
+           f" WHERE s.wave_id = %(wave)s AND s.rank IS NOT NULL AND NOT {entered_after_draw_sql('s')} ORDER BY s.rank")
     with connection.chunked_cursor() as cursor:
-        cursor.execute(sql, [wave.seed, wave.pk])
+        cursor.execute(sql, {"seed": wave.seed, "wave": wave.pk, "revealed": wave.seed_revealed_at})
         while rows := cursor.fetchmany(_CHUNK):
             yield "".join(f"{row[0]}\n" for row in rows).encode("ascii")
 

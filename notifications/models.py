@@ -20,6 +20,9 @@ class Notification(models.Model):
         JOINED = "joined", _("Joined the wave")
         RESULT = "result", _("Screening result")
         SELECTION = "selection", _("Selection result")
+        PROMOTED = "promoted", _("Promoted from the reserve")
+        APPEAL_DECIDED = "appeal_decided", _("Appeal decided")
+        REVOKED = "revoked", _("Card revoked")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -35,6 +38,8 @@ class Notification(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False,
                              db_index=False, related_name="+", verbose_name=_("account"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind)
+    # Which event of its kind, where a registration may have several (appeal_decided: the appeal's id); else 0.
+    ref = models.PositiveBigIntegerField(_("event"), default=0, db_default=0)
     language = models.CharField(_("language"), max_length=8)
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.QUEUED)
     created_at = models.DateTimeField(_("queued at"), default=timezone.now)
@@ -51,7 +56,7 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         constraints = [
             # One e-mail per registration and event: a re-screened wave or a repeated selection adds none.
-            models.UniqueConstraint(fields=["registration", "kind"], name="notification_once_per_event"),
+            models.UniqueConstraint(fields=["registration", "kind", "ref"], name="notification_once_per_event"),
         ]
         indexes = [
             # The drain's claim: the oldest queued rows. Partial, so sent rows cost it nothing.

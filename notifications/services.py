@@ -29,7 +29,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from eligibility.cards import training_deadline
+from aftercare.sql import reserve_positions
 from eligibility.models.screening import ScreeningResult
 from notifications.models import Notification
 from registration.models import Registration, User, Wave
@@ -40,7 +40,7 @@ Kind = Notification.Kind
 Status = Notification.Status
 MAX_ATTEMPTS = 5
 
-_COLUMNS = "registration_id, wave_id, user_id, kind, language, status, created_at, available_at, attempts, error"
+_COLUMNS = "registration_id, wave_id, user_id, kind, ref, language, status, created_at, available_at, attempts, error"
 
 
 def _insert_select(select_sql: str, params: list, *, kick: bool = True) -> int:
@@ -61,10 +61,10 @@ def _kick_drain() -> None:
     drain_notifications.delay_on_commit()
 
 
-def _select_for_wave(kind: str, where: str) -> str:
+def _select_for_wave(kind: str, where: str, *, ref: int = 0) -> str:
     registration, user, result = (Registration._meta.db_table, User._meta.db_table,
                                   ScreeningResult._meta.db_table)
-    return (f"SELECT r.id, r.wave_id, u.id, '{kind}', u.language, '{Status.QUEUED}', %s, %s, 0, ''"
+    return (f"SELECT r.id, r.wave_id, u.id, '{kind}', {int(ref)}, u.language, '{Status.QUEUED}', %s, %s, 0, ''"
             f" FROM {registration} r JOIN {user} u ON u.id = r.applicant_id"
             f" JOIN {result} s ON s.registration_id = r.id WHERE r.wave_id = %s {where}")
 
@@ -96,6 +96,43 @@ def queue_selection(*, wave_id: int) -> int:
                           [now, now, wave_id, ScreeningResult.Status.ELIGIBLE])
 
 
+def _queue_for_rows(kind: str, rows) -> int:
+    """Queue `kind` for the registrations of `rows` (a queryset of one wave's rows with a registration_id: the
+    event's own records), set-based: one INSERT ... SELECT. Rows added."""
+    subquery, params = rows.order_by().values("registration_id").query.sql_with_params()
+    wave_id = rows.values_list("wave_id", flat=True).first()
+    if wave_id is None:
+        return 0
+    now = timezone.now()
+    return _insert_select(_select_for_wave(kind, f"AND r.id IN ({subquery})"), [now, now, wave_id, *params])
+
+
+def queue_promoted(*, wave_id: int, at: dt.datetime) -> int:
+    """Queue "you were promoted from the reserve" (card number, training deadline counted from the promotion) for
+    every promotion of the wave made at `at` (one fill of places: aftercare.services.fill_places, in its
+    transaction). Rows added."""
+    from aftercare.models import Promotion
+
+    return _queue_for_rows(Kind.PROMOTED, Promotion.objects.filter(wave_id=wave_id, at=at))
+
+
+def queue_revoked(*, wave_id: int, at: dt.datetime) -> int:
+    """Queue "your card was revoked" (with the reason) for every revocation of the wave made at `at` (one
+    revocation, in bulk or by the periodic task, in its transaction). Rows added."""
+    from aftercare.models import Revocation
+
+    return _queue_for_rows(Kind.REVOKED, Revocation.objects.filter(wave_id=wave_id, at=at))
+
+
+def queue_appeal_decided(*, appeal) -> int:
+    """Queue the decision on one appeal (upheld or rejected, with the reason), in the decision's transaction. One
+    e-mail per appeal: an applicant with several appeals gets one per decision (keyed by the appeal's id)."""
+    registration = appeal.registration
+    now = timezone.now()
+    return _insert_select(_select_for_wave(Kind.APPEAL_DECIDED, "AND r.id = %s", ref=appeal.pk),
+                          [now, now, registration.wave_id, registration.pk])
+
+
 # --- Sending ----------------------------------------------------------------------------------------------
 
 def claim(*, batch: int, now: dt.datetime | None = None) -> list[int]:
@@ -117,8 +154,9 @@ def claim(*, batch: int, now: dt.datetime | None = None) -> list[int]:
         return sorted(row[0] for row in cursor.fetchall())
 
 
-def render(notification: Notification) -> mail.EmailMessage:
-    """The e-mail of one notification, in its language, from the registration's state now."""
+def render(notification: Notification, *, positions: dict[int, int] | None = None) -> mail.EmailMessage:
+    """The e-mail of one notification, in its language, from the registration's state now. `positions`: reserve
+    positions (aftercare.sql.reserve_positions) computed for a whole batch; looked up for this one when None."""
     registration = notification.registration
     wave = registration.wave
     result = getattr(registration, "result", None)
@@ -129,10 +167,18 @@ def render(notification: Notification) -> mail.EmailMessage:
         "wave_link": site + reverse("registration:wave", args=[wave.number]),
         "official_url": settings.OFFICIAL_SITE_URL,
     }
+    from aftercare.services import training_deadline  # aftercare.services queues through this module
+
+    promotion = getattr(registration, "promotion", None)
     if result is not None and result.selected and wave.seed_revealed_at:
-        context["training_deadline"] = training_deadline(start=wave.seed_revealed_at)
+        context["training_deadline"] = training_deadline(wave=wave, promoted_at=promotion.at if promotion else None)
     if result is not None and result.rank and not result.selected:
-        context["reserve_rank"] = result.rank - wave.quota
+        positions = reserve_positions([result]) if positions is None else positions
+        context["reserve_rank"] = positions.get(registration.pk)
+    if notification.kind == Kind.APPEAL_DECIDED:
+        context["appeal"] = registration.appeals.filter(pk=notification.ref).first()
+    if notification.kind == Kind.REVOKED:
+        context["revocation"] = getattr(registration, "revocation", None)
     template = f"notifications/emails/{notification.kind}"
     with translation.override(notification.language):
         subject = "".join(render_to_string(f"{template}_subject.txt", context).splitlines()).strip()
@@ -179,7 +225,9 @@ def send_batch(*, batch: int, connection_factory: Callable | None = None) -> Bat
     if not ids:
         return outcome
     rows = list(Notification.objects.filter(pk__in=ids).order_by("pk").select_related(
-        "user", "registration__wave", "registration__applicant", "registration__result"))
+        "user", "registration__wave", "registration__applicant", "registration__result",
+        "registration__promotion", "registration__revocation"))
+    positions = reserve_positions([getattr(row.registration, "result", None) for row in rows])
     pending = [row.pk for row in rows]
     backend = connection_factory() if connection_factory else mail.mailers.default
     try:
@@ -191,7 +239,7 @@ def send_batch(*, batch: int, connection_factory: Callable | None = None) -> Bat
         return outcome
     try:
         for row in rows:
-            message = render(row)
+            message = render(row, positions=positions)
             try:
                 backend.send_messages([message])
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as exc:

@@ -24,10 +24,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from complaints.models import Suspension
-from eligibility.draw import iter_ticket_lines, ticket
+from eligibility.draw import entered_after_draw, iter_ticket_lines, ticket
 from eligibility.models.draw import PublishedDraw
 from eligibility.models.screening import ScreeningResult
 from aftercare.models import BARRING_REASONS
+from aftercare.sql import reserve_positions
 from aftercare.services import appeal_window_closes, appealable_reasons, training_deadline
 from prakerja.lib import limits
 from prakerja.lib.http import client_ip, throttle_key
@@ -339,23 +340,27 @@ class RegistrationRow:
     ticket: str = ""
     cutoff_ticket: str = ""
     training_deadline: object = None
-    reserve_rank: int | None = None
+    reserve_rank: int | None = None  # the position in the reserve now (aftercare.sql.reserve_positions)
+    at_or_below_cutoff: bool = False  # the ticket against the published cut-off: within the quota at the draw
+    entered_after_draw: bool = False  # joined the reserve after the draw, by an appeal upheld late
     appeal_until: dt.datetime | None = None  # the appeal form is offered until then (aftercare)
     appeals: list = field(default_factory=list)
 
 
-def _row(registration: Registration, joinable: list[Wave]) -> RegistrationRow:
+def _row(registration: Registration, joinable: list[Wave], positions: dict[int, int]) -> RegistrationRow:
     row = _status_row(registration, joinable)
     wave, result = registration.wave, getattr(registration, "result", None)
     if wave.seed_is_revealed and result is not None and result.rank:
         row.ticket = ticket(wave.seed, registration.applicant.nik)
         draw = getattr(wave, "draw", None)
         row.cutoff_ticket = draw.cutoff_ticket if draw else ""
+        row.at_or_below_cutoff = bool(row.cutoff_ticket) and row.ticket <= row.cutoff_ticket
+        row.entered_after_draw = entered_after_draw(registration)
         if result.selected:
             promotion = getattr(registration, "promotion", None)  # a promoted reserve counts from the promotion
             row.training_deadline = training_deadline(wave=wave, promoted_at=promotion.at if promotion else None)
-        else:
-            row.reserve_rank = result.rank - wave.quota
+        elif row.status == "not_selected":
+            row.reserve_rank = positions.get(registration.pk)
     return row
 
 
@@ -406,7 +411,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     ) if applicant is not None else []
     # Open waves not yet past their deadline: the one accepting now and those opening later.
     joinable = list(Wave.objects.filter(status=Wave.Status.OPEN, closes_at__gt=now).order_by("number"))
-    rows = [_row(registration, joinable) for registration in registrations]
+    positions = reserve_positions([getattr(registration, "result", None) for registration in registrations])
+    rows = [_row(registration, joinable, positions) for registration in registrations]
     prior_recipient = any(row.status == "selected" for row in rows)
     barred = any(row.status == "revoked" and not row.may_rejoin for row in rows)
     # The KK rule (docs/DOMAIN.md): with two other members of the family card already recipients, a registration

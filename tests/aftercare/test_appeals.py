@@ -114,17 +114,22 @@ def test_it_upheld_after_the_selection_joins_the_reserve_in_its_rank(screened, s
     before = by_rank(wave)
     chosen = recipients(wave)
     late = Appeal.objects.create(registration=appellant, reason="asn", statement="Bukan ASN.")
-    services.decide_appeal(appeal=late, upheld=True, reason="SK pemberhentian.", by=staff)
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=1)):
+        services.decide_appeal(appeal=late, upheld=True, reason="SK pemberhentian.", by=staff)
     after = by_rank(wave)
     result = result_of(appellant)
     assert (result.status, result.selected) == ("eligible", False)
     assert after[result.rank - 1] == appellant.pk
     assert [pk for pk in after if pk != appellant.pk] == before  # everyone else keeps their order
+    assert after[:wave.quota] == before[:wave.quota]  # recipients keep their ranks
+    assert result.rank > wave.quota  # the reserve, never within the quota
     assert recipients(wave) == chosen  # the quota is full: nobody is displaced
-    # Its rank is its ticket's place among the eligible.
+    # Its rank is its ticket's place among the reserve (tests/aftercare/test_late_entry_keeps_the_draw.py).
     import hashlib
     from registration.models import Registration
 
+    reserve = after[wave.quota:]
     tickets = sorted((hashlib.sha256(f"{wave.seed}:{r.applicant.nik}".encode()).hexdigest(), r.pk)
-                     for r in Registration.objects.filter(pk__in=after).select_related("applicant"))
-    assert [pk for _t, pk in tickets] == after
+                     for r in Registration.objects.filter(pk__in=reserve).select_related("applicant"))
+    assert [pk for _t, pk in tickets] == reserve
+

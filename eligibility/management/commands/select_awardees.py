@@ -18,10 +18,10 @@ class Command(cli.Command):
     def handle(self, *args, number: int, by: str | None = None, yes: bool = False, **options) -> None:
         wave = cli.get_wave(number)
         staff = cli.staff_account(by) if by else None
-        refused = waves.refusal("select", wave)
-        if refused is not None:
-            raise cli.refused(refused)
-        cli.confirm(self, waves.statement("select", wave), yes=yes)
+        if wave.status == wave.Status.SELECTED:  # drawn already: say so, never a second "selected" line
+            raise cli.refused(waves.refusal("select", wave))
+        if wave.status == wave.Status.SCREENED:  # otherwise the service says what the wave still needs
+            cli.confirm(self, waves.statement("select", wave), yes=yes)
         try:
             selected = waves.select_awardees(wave=wave, by=staff)
         except ScreeningError as exc:
