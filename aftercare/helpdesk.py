@@ -9,7 +9,8 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from aftercare.models import Appeal, HelpdeskLookup
-from prakerja.lib.identity import IdentityError, canonical_email, clean_number, mask, nik_problem, normalize_phone
+from prakerja.lib.identity import IdentityError, canonical_email, clean_number, nik_problem, normalize_phone
+from prakerja.lib.privacy import mask_email, mask_name, mask_number, mask_phone
 from registration.models import Applicant, Registration, User
 
 # Whole NIK, KK and phone are shown only to staff who hold the whole-value permission (docs/DOMAIN.md).
@@ -29,6 +30,7 @@ class Found:
     kk: str = ""
     phone: str = ""
     email: str = ""
+    name: str = ""
     notifications: list = field(default_factory=list)
 
 
@@ -55,7 +57,8 @@ def look_up(*, query: str, by: User, full_identity: bool) -> Found:
     HelpdeskLookup.objects.create(user=by, key=kind, found=applicant, full_identity=full_identity)
     if applicant is None:
         return Found(full_identity=full_identity)
-    show = (lambda value: value) if full_identity else mask
+    def show(value: str, masked) -> str:  # one mask per kind of data (prakerja.lib.privacy), as on every screen
+        return value if full_identity else masked(value)
     registrations = list(
         Registration.objects.filter(applicant=applicant).order_by("-wave__number")
         .select_related("wave", "result__run", "revocation__by", "promotion")
@@ -68,8 +71,9 @@ def look_up(*, query: str, by: User, full_identity: bool) -> Found:
         # The list versions behind the result: those of its reasons, or every list the run checked when eligible.
         registration.versions = [v for v in (run.list_versions if run else []) if not codes or v["category"] in codes]
     return Found(applicant=applicant, full_identity=full_identity, registrations=registrations,
-                 nik=show(applicant.nik), kk=show(applicant.kk), phone=show(applicant.phone),
-                 email=show(applicant.user.email),
+                 nik=show(applicant.nik, mask_number), kk=show(applicant.kk, mask_number),
+                 phone=show(applicant.phone, mask_phone), email=show(applicant.user.email, mask_email),
+                 name=show(applicant.full_name, mask_name),
                  notifications=notifications_sent(applicant=applicant))
 
 

@@ -14,7 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from prakerja.lib.admin import AuditedPersonalListMixin, PersonalDataLookupsMixin, ReadOnlyAdminMixin
 from prakerja.lib.identity import PROVINCE_CODES, clean_number
-from prakerja.lib.privacy import WHOLE_VALUES_PERMISSION, can_see_whole, mask_birth_date, mask_number, mask_phone
+from prakerja.lib.privacy import (
+    WHOLE_VALUES_PERMISSION, can_see_whole, mask_birth_date, mask_email, mask_name, mask_number, mask_phone,
+)
 from registration.models import Applicant, Registration, User
 
 def _sees_full_numbers(request: HttpRequest) -> bool:
@@ -117,7 +119,8 @@ class _PersonalDataMixin(PersonalDataLookupsMixin, ReadOnlyAdminMixin):
 @admin.register(Applicant)
 class ApplicantAdmin(AuditedPersonalListMixin, _PersonalDataMixin, admin.ModelAdmin):
     list_display = ["full_name", "nik", "kk", "phone", "email", "province_name", "created_at"]
-    full_columns = {"nik": "nik_masked", "kk": "kk_masked", "phone": "phone_masked", "birth_date": "birth_date_masked"}
+    full_columns = {"nik": "nik_masked", "kk": "kk_masked", "phone": "phone_masked", "birth_date": "birth_date_masked",
+                    "full_name": "full_name_masked", "email": "email_masked"}
     list_filter = [ProvinceFilter, "not_in_formal_education", "created_at"]
     # Searches by NIK, phone or e-mail: the posted, rationed, audited look-up page (staff.lookups), never a GET.
     personal_list_target = "applicants"
@@ -152,6 +155,14 @@ class ApplicantAdmin(AuditedPersonalListMixin, _PersonalDataMixin, admin.ModelAd
     def birth_date_masked(self, obj: Applicant) -> str:
         return mask_birth_date(obj.birth_date)
 
+    @admin.display(description=_("full name"))
+    def full_name_masked(self, obj: Applicant) -> str:
+        return mask_name(obj.full_name)
+
+    @admin.display(description=_("e-mail address"))
+    def email_masked(self, obj: Applicant) -> str:
+        return mask_email(obj.user.email)
+
 
 class RegistrationProvinceFilter(ProvinceFilter):
     nik_field = "applicant__nik"
@@ -160,17 +171,25 @@ class RegistrationProvinceFilter(ProvinceFilter):
 @admin.register(Registration)
 class RegistrationAdmin(AuditedPersonalListMixin, _PersonalDataMixin, admin.ModelAdmin):
     list_display = ["id", "wave", "applicant_name", "nik", "email", "registered_at", "seconds_since_signup"]
-    full_columns = {"nik": "nik_masked"}
+    full_columns = {"nik": "nik_masked", "applicant_name": "applicant_name_masked", "email": "email_masked"}
     list_filter = ["wave", RegistrationProvinceFilter]
     personal_list_target = "registrations"
     list_select_related = ["wave", "applicant", "applicant__user"]
     ordering = ["-registered_at"]
     fields = ["wave", "applicant_name", "nik", "email", "registered_at", "seconds_since_signup"]
-    readonly_fields = [*fields, "nik_masked"]
+    readonly_fields = [*fields, *full_columns.values()]
 
     @admin.display(description=_("applicant"), ordering="applicant__full_name")
     def applicant_name(self, obj: Registration) -> str:
         return obj.applicant.full_name
+
+    @admin.display(description=_("applicant"))  # no sorting: the order of whole names would reveal them
+    def applicant_name_masked(self, obj: Registration) -> str:
+        return mask_name(obj.applicant.full_name)
+
+    @admin.display(description=_("e-mail address"))
+    def email_masked(self, obj: Registration) -> str:
+        return mask_email(obj.applicant.user.email)
 
     @admin.display(description=_("NIK"), ordering="applicant__nik")
     def nik(self, obj: Registration) -> str:

@@ -3,6 +3,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from prakerja.lib.privacy import mask_email, mask_name
 from registration.models import Registration, Wave
 from tests.registration.conftest import register
 
@@ -29,10 +30,16 @@ def test_applicants_are_masked_for_staff_without_the_permission(viewer_client, a
     assert "3201014112900001" not in html
     assert "3201010101200001" not in html
     assert "+6281234567890" not in html
+    # Name and e-mail too, in the one format of every screen (prakerja.lib.privacy).
+    assert mask_name(applicant.full_name) in html and f">{applicant.full_name}<" not in html
+    assert mask_email(applicant.user.email) in html and applicant.user.email not in html
     detail = viewer_client.get(reverse("admin:registration_applicant_change", args=[applicant.pk])).content.decode()
     assert "3201********0001" in detail
     assert "3201014112900001" not in detail
     assert "+6281234567890" not in detail
+    assert applicant.user.email not in detail
+    registrations = viewer_client.get(reverse("admin:registration_registration_changelist")).content.decode()
+    assert applicant.user.email not in registrations
 
 
 @pytest.mark.parametrize(("page", "lookup"), [

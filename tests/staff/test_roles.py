@@ -92,3 +92,21 @@ def test_each_role_runs_only_its_wave_actions(client, role, action, allowed):
     if role not in allowed:  # the changelist again (the action is not offered), or 403
         assert response.status_code in (200, 302, 403)
         assert Wave.objects.get(pk=wave.pk).status == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_admin_index_links_each_role_to_the_tools_it_may_use(client, role):
+    member = _member(role)
+    client.force_login(member)
+    html = client.get(reverse("admin:index")).content.decode()
+    tools = {
+        reverse("aftercare:helpdesk"): "aftercare.use_helpdesk",
+        reverse("admin:staff_lookup"): "staff.search_personal_data",
+        reverse("admin:eligibility_exclusionlist_lookup"): "eligibility.lookup_nik",
+        reverse("reports:index"): "reports.view_wave_report",
+    }
+    member = User.objects.get(pk=member.pk)  # fresh: no cached permissions
+    for url, permission in tools.items():
+        assert (f'href="{url}"' in html) == member.has_perm(permission), (role, url)
+        if member.has_perm(permission):
+            assert client.get(url).status_code == 200, (role, url)  # the link works for whoever sees it
