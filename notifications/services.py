@@ -32,6 +32,7 @@ from django.utils import timezone, translation
 from aftercare.sql import reserve_positions
 from eligibility.models.screening import ScreeningResult
 from notifications.models import Notification
+from prakerja.lib.mail import BULK_HEADER
 from registration.models import Registration, User, Wave
 
 logger = logging.getLogger(__name__)
@@ -183,7 +184,9 @@ def render(notification: Notification, *, positions: dict[int, int] | None = Non
     with translation.override(notification.language):
         subject = "".join(render_to_string(f"{template}_subject.txt", context).splitlines()).strip()
         body = render_to_string(f"{template}_body.txt", context)
-    return mail.EmailMessage(subject, body, None, [notification.user.email])
+    # The kind as a header: the development console summarises these (prakerja.lib.mail); mail servers ignore it.
+    return mail.EmailMessage(subject, body, None, [notification.user.email],
+                             headers={BULK_HEADER: notification.kind})
 
 
 @dataclass

@@ -11,8 +11,17 @@ from django.core.mail.backends import console
 _POLICY = email.policy.default.clone(max_line_length=998)
 
 
+# Set on the programme's bulk notifications (notifications.services.render): the console shows one line for each,
+# so a demo wave's hundreds of result e-mails do not bury the account e-mails whose links a developer follows.
+BULK_HEADER = "X-Prakerja-Notification"
+
+
 class ConsoleBackend(console.EmailBackend):
     def write_message(self, message) -> None:
+        if message.extra_headers.get(BULK_HEADER):
+            self.stream.write(f"[notification {message.extra_headers[BULK_HEADER]}] to {', '.join(message.to)}: "
+                              f"{message.subject}\n")
+            return
         data = message.message(policy=_POLICY).as_bytes().decode("utf-8", errors="replace")
         self.stream.write(f"{data}\n")
         self.stream.write("-" * 79)
