@@ -1,6 +1,7 @@
 """The public complaint form and the status look-up form. They validate and tidy; services store."""
 from __future__ import annotations
 
+import re
 import time
 
 from django import forms
@@ -73,6 +74,21 @@ def check_evidence(files: list) -> list[CheckedUpload]:
     return checked
 
 
+_RUPIAH = re.compile(r"(?:rp\.?)?\s*([0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]{1,2})?", re.IGNORECASE)
+
+
+class RupiahField(forms.IntegerField):
+    """An amount in rupiah as Indonesians write it: `1500000`, `1.500.000`, `Rp 1.500.000`, `Rp1.500.000,00`
+    (dots group thousands; a comma starts the sen, which are dropped)."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            match = _RUPIAH.fullmatch(value.strip().replace("\u00a0", " "))
+            if match:
+                value = match.group(1).replace(".", "")
+        return super().to_python(value)
+
+
 class ComplaintForm(forms.Form):
     """A complaint about a fake website, a joki or something else.
 
@@ -102,7 +118,7 @@ class ComplaintForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Money, your NIK or KK, photos of your ID card, an OTP code, a password..."),
     )
-    amount_lost = forms.IntegerField(
+    amount_lost = RupiahField(
         label=_("Money lost, in rupiah (optional)"), required=False, min_value=0, max_value=10**12,
         error_messages={"invalid": _("Enter the amount in rupiah, digits only."),
                         "min_value": _("Enter the amount in rupiah, digits only.")},
