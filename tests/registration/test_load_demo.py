@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 from io import StringIO
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,11 @@ def test_it_loads_an_open_wave_and_a_staff_account_once(db, settings):
     assert wave.is_accepting()
     assert wave.seed_commitment and wave.status == Wave.Status.OPEN
     assert wave.closes_at.astimezone(WIB) == dt.datetime(2021, 2, 23, 12, 0, tzinfo=WIB)
+    # The demo applicants printed can log in with the printed password, to see their dashboards.
+    printed = re.search(r"Demo applicants \(password (\S+)\) at \S+ : (\S+) \(on the ASN list\), (\S+)", out.getvalue())
+    password, *emails = printed.groups()
+    for email in emails:
+        assert User.objects.get(email=email).check_password(password)
     staff = User.objects.get(email=STAFF_EMAIL)
     assert staff.is_superuser and staff.check_password(STAFF_PASSWORD)
     assert User.objects.count() == 121 and Wave.objects.count() == 2

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -20,8 +21,8 @@ from eligibility.waves import WaveError, close_wave, publish_wave
 from prakerja.lib.digest import keyed_digest
 from prakerja.lib.identity import canonical_email
 from prakerja.lib.timefmt import WIB, format_wib
-from staff.second_factor import enrol_for_demo
 from registration.models import Applicant, Registration, Wave
+from staff.second_factor import enrol_for_demo
 
 STAFF_EMAIL = "staf@prakerja.local"
 STAFF_PASSWORD = "prakerja-demo-2021"
@@ -94,9 +95,11 @@ class Command(BaseCommand):
                                        closes_at=now - timedelta(days=14))
             wave = publish_wave(wave=wave, by=staff)
             User = get_user_model()
+            # One demo password for every demo applicant (hashed once), so a newcomer can open their dashboards.
+            password = make_password(STAFF_PASSWORD)
             users = User.objects.bulk_create([
                 User(email=p["email"], email_canonical=canonical_email(p["email"]),
-                     email_verified_at=now - timedelta(days=20), password="!")  # no login
+                     email_verified_at=now - timedelta(days=20), password=password)
                 for p in people
             ])
             applicants = Applicant.objects.bulk_create([
@@ -119,3 +122,7 @@ class Command(BaseCommand):
             f"Past wave 11: {PAST_APPLICANTS} registrations, closed; the worker screens it "
             "(then run the selection in the admin)."
         ))
+        # people[0] is on the demo ASN list (every seventh is), people[1] is not.
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo applicants (password {STAFF_PASSWORD}) at http://127.0.0.1:8000/masuk/ : {people[0]['email']} "
+            f"(on the ASN list), {people[1]['email']} (eligible)"))
