@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import base64
 
+import segno
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 from django_otp import user_has_device
@@ -87,6 +89,21 @@ def verify(*, request, code: str) -> bool:
                 otp_login(request, device)
                 return True
     return False
+
+
+def seconds_locked(*, user: User) -> int:
+    """Seconds until django-otp lets this user's authenticator be tried again after wrong codes (0: now)."""
+    waits = []
+    for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+        allowed, details = device.verify_is_allowed()
+        if not allowed and details and details.get("locked_until"):
+            waits.append(max(1, int((details["locked_until"] - timezone.now()).total_seconds()) + 1))
+    return max(waits, default=0)
+
+
+def qr_svg(uri: str) -> str:
+    """The otpauth URI as an SVG QR code to scan from the screen (segno): markup, no script or inline style."""
+    return segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff")
 
 
 def enrol_for_demo(*, user: User) -> TOTPDevice:

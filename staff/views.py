@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -44,7 +45,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
                                  "try the next code."))
     return render(request, "staff/enrol.html", {
         "form": form, "next": _next(request), "secret": second_factor.secret_of(device),
-        "otpauth_uri": device.config_url,
+        "otpauth_uri": device.config_url, "qr_svg": mark_safe(second_factor.qr_svg(device.config_url)),
     })
 
 
@@ -57,7 +58,14 @@ def verify(request: HttpRequest) -> HttpResponse:
         return redirect("staff:enrol")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if second_factor.verify(request=request, code=form.cleaned_data["code"]):
+        # django-otp throttles a device after a wrong code (1 s, 2 s, 4 s, ...): while it is locked even the right
+        # code is not checked, so say how long to wait rather than that the code is wrong.
+        wait = second_factor.seconds_locked(user=request.user)
+        if wait:
+            form.add_error("code", _("Too many wrong codes: wait %(seconds)s seconds, then type the code your "
+                                     "authenticator shows at that moment.") % {"seconds": wait})
+        elif second_factor.verify(request=request, code=form.cleaned_data["code"]):
             return redirect(_next(request))
-        form.add_error("code", _("That code is not valid (or was already used, or too many tries: wait a moment)."))
+        else:
+            form.add_error("code", _("That code is not valid, or was already used."))
     return render(request, "staff/verify.html", {"form": form, "next": _next(request)})

@@ -28,6 +28,7 @@ def _enrol(client, user) -> list[str]:
     device = TOTPDevice.objects.get(user=user, confirmed=False)
     assert page.context["secret"] in page.content.decode()
     assert page.context["otpauth_uri"].startswith("otpauth://totp/")
+    assert '<div id="otp-qr"><svg' in page.content.decode()  # a QR code to scan from the screen
     response = client.post(reverse("staff:enrol"), {"code": current_code(device), "next": "/admin/"})
     assert response.status_code == 200
     return response.context["codes"]
@@ -121,3 +122,15 @@ def test_the_demo_command_prints_a_code_the_demo_account_can_use(client, setting
     settings.DEBUG = False
     with pytest.raises(CommandError):
         call_command("demo_otp")
+
+
+def test_after_a_wrong_code_it_says_how_long_to_wait_not_that_the_right_code_is_wrong(client, staff):
+    _enrolled_then_signed_out(client, staff)
+    with time_machine.travel(START + dt.timedelta(minutes=5), tick=False):
+        _password_only(client, staff)
+        wrong = client.post(reverse("staff:verify"), {"code": "000000", "next": "/admin/"})
+        assert "tidak berlaku" in str(wrong.context["form"].errors)  # "not valid", in Indonesian
+        device = TOTPDevice.objects.get(user=staff)
+        right_too_soon = client.post(reverse("staff:verify"), {"code": current_code(device), "next": "/admin/"})
+        assert "Terlalu banyak kode salah: tunggu" in str(right_too_soon.context["form"].errors)  # how long to wait
+        assert not client.session.get("otp_device_id")
