@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
@@ -136,7 +136,7 @@ class ComplaintAdmin(PersonalDataLookupsMixin, admin.ModelAdmin):
         return [
             (None, {"fields": ["reference", "kind", "status", "status_changed_at", "created_at"]}),
             (_("What was reported"), {"fields": ["target_link", "address_as_reported", "description", "loss",
-                                                 "amount_lost", "files_list"]}),
+                                                 "amount_lost_rupiah", "files_list"]}),
             (_("Reporter (personal data)"), {"fields": [*self._contact_fields(request), "language"]}),
             (_("Status history"), {"fields": ["status_history"]}),
         ]
@@ -144,7 +144,7 @@ class ComplaintAdmin(PersonalDataLookupsMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
         return [
             "reference", "kind", "status", "status_changed_at", "created_at", "target_link", "address_as_reported",
-            "description", "loss", "amount_lost", "files_list", *self._contact_fields(request),
+            "description", "loss", "amount_lost_rupiah", "files_list", *self._contact_fields(request),
             "language", "status_history",
         ]
 
@@ -179,6 +179,13 @@ class ComplaintAdmin(PersonalDataLookupsMixin, admin.ModelAdmin):
     @admin.display(description=_("files"), ordering="file_count")
     def file_count(self, obj: Complaint) -> int:
         return obj.file_count
+
+    @admin.display(description=_("Money lost, in rupiah (optional)"))
+    def amount_lost_rupiah(self, obj: Complaint) -> str:
+        """`Rp 1.500.000` (thousands grouped as the staff member's language writes them), or "-"."""
+        if obj.amount_lost is None:
+            return "-"
+        return "Rp " + formats.number_format(obj.amount_lost, use_l10n=True, force_grouping=True)
 
     @admin.display(description=_("files"))
     def files_list(self, obj: Complaint) -> str:

@@ -328,11 +328,15 @@ def report_url(wave: Wave) -> str | None:
 class ScreeningRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every run, read-only: which list versions it used, its counts, and a failure's cause."""
 
-    list_display = ["pk", "wave", "status", "phase", "started_at", "finished_at", "started_by"]
+    list_display = ["run_number", "wave", "status", "phase", "started_at", "finished_at", "started_by"]
     list_filter = ["status"]
     list_select_related = ["wave", "started_by"]
     search_fields = ["=wave__number"]
     fields = ["wave", "status", "phase", "started_at", "finished_at", "started_by", "partition_count",
               "registration_count", "list_versions", "outcome_counts", "error"]
     readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("run"), ordering="pk")
+    def run_number(self, run: ScreeningRun) -> str:
+        return f"#{run.pk}"
 

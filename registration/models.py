@@ -304,7 +304,8 @@ class Registration(models.Model):
     kk_digest = models.UUIDField(editable=False)
     ip_digest = models.UUIDField(null=True, blank=True, editable=False)
     user_agent_digest = models.UUIDField(null=True, blank=True, editable=False)
-    seconds_since_signup = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    seconds_since_signup = models.PositiveIntegerField(_("seconds since sign-up"), null=True, blank=True,
+                                                       editable=False)
 
     class Meta:
         verbose_name = _("registration")

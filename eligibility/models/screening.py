@@ -56,7 +56,8 @@ class ScreeningRun(models.Model):
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("started by"),
     )
     # [{"category", "version_id", "table_name", "file_name", "loaded_by", "loaded_at", "row_count"}, ...]
     list_versions = models.JSONField(_("list versions used"), default=list)
