@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from eligibility.lists.services import load_exclusion_list
 from eligibility.models import ExclusionList, ListCategory
@@ -77,8 +77,9 @@ class Command(BaseCommand):
                 self.stderr.write(f"Tidak ada gelombang demo yang dibuka / No open demo wave: {exc.bilingual()}")
                 wave = None
         if wave is not None:
-            self.stdout.write(self.style.SUCCESS(
-                f"Open wave: {wave.number}, closes {format_wib(wave.closes_at)}"))
+            with translation.override("en"):  # the line is English: so is its date
+                closes = format_wib(wave.closes_at)
+            self.stdout.write(self.style.SUCCESS(f"Open wave: {wave.number}, closes {closes}"))
         self.stdout.write(self.style.SUCCESS(f"Staff login: {STAFF_EMAIL} / {STAFF_PASSWORD}  at http://127.0.0.1:8000/admin/"))
         # Staff pages need a second factor: the demo account has an authenticator whose code a command prints.
         enrol_for_demo(user=staff)
