@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import zoneinfo
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -28,12 +27,11 @@ from prakerja.lib.csvfile import CHUNK_ROWS, Column
 from prakerja.lib.identity import PROVINCE_CODES
 from prakerja.lib.privacy import WHOLE_VALUES_PERMISSION, MaskedName, MaskedNumber, MaskedPhone, mask_phone
 from prakerja.lib.messages import TranslatableError
-from prakerja.lib.timefmt import iso_wib
+from prakerja.lib.timefmt import WIB, iso_wib
 from registration.models import Applicant, Registration, User, Wave
 from reports.models import AuditEntry, JokiCluster, WaveSummary
 from reports.sql import FirstItems, ProvinceName, WibIsoformat, cluster_sql
 
-WIB = zoneinfo.ZoneInfo("Asia/Jakarta")
 RESULT_COLUMNS = ["wave", "nik", "kk", "full_name", "province", "registered_at", "status", "reasons", "selected", "rank"]
 LIST_REASONS = [code for code in ReasonCode if code != ReasonCode.KK_LIMIT]
 

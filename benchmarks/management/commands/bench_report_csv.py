@@ -12,19 +12,18 @@ from __future__ import annotations
 import datetime as dt
 import resource
 import time
-import zoneinfo
 
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 
 from eligibility.models import ScreeningResult, ScreeningRun
+from prakerja.lib.timefmt import WIB
 from prakerja.lib import cli, csvfile
 from prakerja.lib.identity import PROVINCE_CODES
 from registration.models import Applicant, Registration, User, Wave
 from reports import services
 from reports.models import AuditEntry
 
-WIB = zoneinfo.ZoneInfo("Asia/Jakarta")
 # Bench waves are numbered 9,000,000 + size, far from real waves (12, 13, ...).
 BENCH_WAVE_BASE = 9_000_000
 TARGET_SHARE_OF_COPY = 0.25

@@ -3,14 +3,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext_lazy as _
 
 from eligibility import waves
 from prakerja.lib import cli
-
-WIB = ZoneInfo("Asia/Jakarta")
+from prakerja.lib.timefmt import WIB
 
 
 def wib_moment(value: str) -> dt.datetime:
