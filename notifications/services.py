@@ -57,9 +57,14 @@ def _insert_select(select_sql: str, params: list, *, kick: bool = True) -> int:
 
 
 def _kick_drain() -> None:
-    from notifications.tasks import drain_notifications
+    """Start a drainer once this transaction commits, unless one is at work: it claims the new rows in its next
+    batch. At the deadline surge every join queues a mail; a task per join would cost each join a broker round
+    trip and the workers a task each for nothing. A row committed just after a finishing drainer's last claim
+    waits for beat's drain (at most a minute, settings "drain-notifications")."""
+    from notifications.tasks import drain_notifications, drainer_running
 
-    drain_notifications.delay_on_commit()
+    if not drainer_running():
+        drain_notifications.delay_on_commit()
 
 
 def _select_for_wave(kind: str, where: str, *, ref: int = 0) -> str:

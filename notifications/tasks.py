@@ -12,6 +12,15 @@ _LEASE = "notifications:drain-lease"
 _BUDGET_SECONDS = 50.0
 
 
+def drainer_running() -> bool:
+    """True while a drainer holds the lease. False when the cache cannot be reached: a kick too many is harmless
+    (the second drainer finds the lease taken and returns)."""
+    try:
+        return cache.get(_LEASE) is not None
+    except Exception:  # noqa: BLE001 - any cache client error means "not known to be running"
+        return False
+
+
 @shared_task
 def drain_notifications() -> dict | None:
     """Send queued notifications for up to ~50 s, then hand over to a fresh task if any are left. A second

@@ -145,7 +145,7 @@ AUTH_USER_MODEL = "registration.User"
 
 CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://"),
-    # Public pages' few-second cache (registration.views.PUBLIC_PAGE_SECONDS): public data only, in each process,
+    # Public pages' few-second cache (registration.public_pages.PUBLIC_PAGE_SECONDS): public data only, in each process,
     # so a page served from it costs no round trip at the deadline surge.
     "public": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "public-pages"},
 }

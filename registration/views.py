@@ -39,6 +39,7 @@ from registration.forms import (
     SignUpForm,
 )
 from registration.models import Applicant, Registration, User, Wave
+from registration.public_pages import PUBLIC_PAGE_SECONDS, public_page
 
 
 def _user_agent(request: HttpRequest) -> str | None:
@@ -75,15 +76,11 @@ def _applicant_for(user: User) -> Applicant | None:
 
 # --- Public pages -------------------------------------------------------------------------------------
 
-# Public pages at the deadline surge: the wave they show and their unchanging sections are cached this long, per
-# wave, phase and language (the countdown and the phase are computed per request). A staff change of a wave shows
-# within this many seconds; joining never relies on it (join_wave reads the wave under lock).
-PUBLIC_PAGE_SECONDS = 5
+# The wave a public page shows is cached PUBLIC_PAGE_SECONDS too, and the page itself for anonymous visitors
+# (registration.public_pages); the phase is computed per request, so the page changes at the deadline.
 
 
-def _wave_context(wave: Wave | None) -> dict:
-    now = timezone.now()
-    phase = wave.phase(now) if wave else "none"
+def _wave_context(wave: Wave | None, now: dt.datetime, phase: str) -> dict:
     return {"wave": wave, "now": now, "phase": phase, "phase_label": Wave.Phase(phase).label if wave else "",
             "public_page_seconds": PUBLIC_PAGE_SECONDS,
             "draw": PublishedDraw.objects.filter(wave=wave).first() if wave and wave.seed_is_revealed else None}
@@ -99,9 +96,15 @@ def _cached_wave(key: str, load) -> Wave | None:
     return found[0]
 
 
+def _wave_page(request: HttpRequest, template_name: str, wave: Wave | None) -> HttpResponse:
+    now = timezone.now()
+    phase = wave.phase(now) if wave else "none"
+    return public_page(request, template_name, lambda: _wave_context(wave, now, phase), wave=wave, phase=phase)
+
+
 def landing(request: HttpRequest) -> HttpResponse:
     # Which wave is current changes at a window's edge: the cached wave's phase is still computed per request.
-    return render(request, "registration/landing.html", _wave_context(_cached_wave("public:current-wave", Wave.objects.current)))
+    return _wave_page(request, "registration/landing.html", _cached_wave("public:current-wave", Wave.objects.current))
 
 
 def wave_detail(request: HttpRequest, number: int) -> HttpResponse:
@@ -109,7 +112,7 @@ def wave_detail(request: HttpRequest, number: int) -> HttpResponse:
     wave = _cached_wave(f"public:wave:{number}", lambda: Wave.objects.published().filter(number=number).first())
     if wave is None:
         raise Http404
-    return render(request, "registration/wave_detail.html", _wave_context(wave))
+    return _wave_page(request, "registration/wave_detail.html", wave)
 
 
 def wave_tickets(request: HttpRequest, number: int) -> StreamingHttpResponse:

@@ -4,8 +4,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
+from django.template.loader import get_template
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+
+from registration.public_pages import DEFERRED_COUNTDOWNS, countdown_marker
 
 register = template.Library()
 
@@ -26,10 +30,9 @@ def countdown_text(seconds: int) -> str:
     return format_hours % {"hours": hours, "minutes": rest // 60}
 
 
-@register.inclusion_tag("registration/_countdown.html")
-def countdown(target: dt.datetime, now: dt.datetime | None = None, done_text: str = "") -> dict:
-    """The time left until `target`, rendered server-side (works without JavaScript) and ticked by JS
-    from the number of seconds the server computed (the phone's clock may be wrong)."""
+def countdown_context(target: dt.datetime, now: dt.datetime | None = None, done_text: str = "") -> dict:
+    """The time left until `target` as the countdown template's context: "seconds" (int, >= 0), "text" (in the
+    current language), the two format strings static/js/countdown.js ticks with, and `done_text`."""
     seconds = int((target - (now or timezone.now())).total_seconds())
     format_days, format_hours = _formats()
     return {
@@ -39,6 +42,23 @@ def countdown(target: dt.datetime, now: dt.datetime | None = None, done_text: st
         "format_hours": format_hours,
         "done_text": done_text,
     }
+
+
+def render_countdown(target: dt.datetime, now: dt.datetime | None = None, done_text: str = "") -> str:
+    """The countdown's HTML: server-rendered (works without JavaScript) and ticked by JS from the number of
+    seconds the server computed (the phone's clock may be wrong)."""
+    return get_template("registration/_countdown.html").render(countdown_context(target, now, done_text))
+
+
+@register.simple_tag(takes_context=True)
+def countdown(context, target: dt.datetime, now: dt.datetime | None = None, done_text: str = "") -> str:
+    """`{% countdown target now done_text %}`. On a page rendered for the public page cache
+    (registration.public_pages) it leaves a marker and its target instead: each request fills in its own."""
+    deferred = context.get(DEFERRED_COUNTDOWNS)
+    if deferred is not None:
+        deferred.append((target, str(done_text)))
+        return mark_safe(countdown_marker(len(deferred) - 1))
+    return mark_safe(render_countdown(target, now, done_text))
 
 
 @register.filter

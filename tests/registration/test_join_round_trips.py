@@ -46,3 +46,23 @@ def test_a_second_try_reads_the_existing_row_once_more(client, applicant, open_w
         response = client.post(reverse("registration:join", args=[12]), follow=False)
     assert response.status_code == 302
     assert Registration.objects.filter(applicant=applicant).count() == 1
+
+
+def test_a_join_while_a_drainer_is_at_work_sends_no_task_to_the_broker(client, applicant, other_applicant, open_wave_12,
+                                                                        django_capture_on_commit_callbacks):
+    """The "you joined" mail is queued either way; the broker only hears of it when no drainer would claim it."""
+    from django.core.cache import cache
+
+    from notifications.models import Notification
+    from notifications.tasks import _LEASE
+
+    client.force_login(applicant.user)
+    with django_capture_on_commit_callbacks() as idle:
+        client.post(reverse("registration:join", args=[12]))
+    cache.set(_LEASE, "a drainer's token", 60)
+    client.force_login(other_applicant.user)
+    with django_capture_on_commit_callbacks() as busy:
+        client.post(reverse("registration:join", args=[12]))
+    assert len(idle) == 1  # the kick that starts a drainer
+    assert busy == []
+    assert Notification.objects.filter(wave=open_wave_12, kind=Notification.Kind.JOINED).count() == 2

@@ -1,5 +1,5 @@
 """Landing and wave pages at the deadline surge: the wave and the unchanging sections are cached a few seconds
-per wave, phase and language, in each process (registration.views.PUBLIC_PAGE_SECONDS); the countdown is computed per request."""
+per wave, phase and language, in each process (registration.public_pages.PUBLIC_PAGE_SECONDS); the countdown is computed per request."""
 import datetime as dt
 
 import pytest
