@@ -44,6 +44,8 @@ from django.utils import timezone
 from benchmarks.management.commands.bench_screening import _database_url
 from benchmarks.views import FLOOR_TABLE
 from eligibility import waves
+from notifications.models import Notification
+from prakerja.celery import app
 from prakerja.lib import cli
 from registration.models import Registration, User, Wave
 
@@ -257,8 +259,15 @@ class Command(cli.Command):
     # --- data ----------------------------------------------------------------------------------------------
 
     def _reset(self, wave: Wave) -> None:
-        """Untimed: the joiners have not joined, the floor table is empty."""
+        """Untimed: the joiners have not joined (nor been sent their "you joined" mail), the floor table is empty,
+        and the drain tasks the joins sent (no worker runs here) are gone from the broker: a later benchmark's
+        worker would otherwise run them first."""
+        app.control.purge()
         with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {Notification._meta.db_table} WHERE wave_id = %s AND registration_id IN "
+                           f"(SELECT r.id FROM {Registration._meta.db_table} r JOIN registration_user u"
+                           f" ON u.id = r.applicant_id WHERE r.wave_id = %s AND u.email LIKE %s)",
+                           [wave.pk, wave.pk, JOINER + "%"])
             cursor.execute(f"DELETE FROM {Registration._meta.db_table} WHERE wave_id = %s AND applicant_id IN "
                            f"(SELECT id FROM registration_user WHERE email LIKE %s)", [wave.pk, JOINER + "%"])
             cursor.execute(f"TRUNCATE {FLOOR_TABLE}")
