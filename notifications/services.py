@@ -56,15 +56,24 @@ def _insert_select(select_sql: str, params: list, *, kick: bool = True) -> int:
     return added
 
 
+# A web process kicks the drainer at most this often (seconds): at the deadline surge hundreds of joins a second
+# each queue a mail, and one drainer claims them all in batches.
+KICK_INTERVAL_SECONDS = 1.0
+_last_kick = [float("-inf")]  # time.monotonic() of this process's last kick
+
+
 def _kick_drain() -> None:
-    """Start a drainer once this transaction commits, unless one is at work: it claims the new rows in its next
-    batch. At the deadline surge every join queues a mail; a task per join would cost each join a broker round
-    trip and the workers a task each for nothing. A row committed just after a finishing drainer's last claim
-    waits for beat's drain (at most a minute, settings "drain-notifications")."""
+    """Start a drainer once this transaction commits, unless this process did so within KICK_INTERVAL_SECONDS or
+    a drainer is at work: either claims the new rows in its next batch. A task per join would cost each join a
+    broker round trip and the workers a task each for nothing. A row committed just after a finishing drainer's
+    last claim waits for the next kick or beat's drain (at most a minute, settings "drain-notifications")."""
     from notifications.tasks import drain_notifications, drainer_running
 
-    if not drainer_running():
-        drain_notifications.delay_on_commit()
+    now = time.monotonic()
+    if now - _last_kick[0] < KICK_INTERVAL_SECONDS or drainer_running():
+        return
+    _last_kick[0] = now
+    drain_notifications.delay_on_commit()
 
 
 def _select_for_wave(kind: str, where: str, *, ref: int = 0) -> str:

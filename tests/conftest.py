@@ -30,6 +30,14 @@ def _no_appeal_window(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_recent_drain_kick(monkeypatch):
+    # The outbox's per-process kick interval (notifications.services) would let one test's join silence the next's.
+    from notifications import services
+
+    monkeypatch.setattr(services, "_last_kick", [float("-inf")])
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     # Rate-limit counters and login-throttle state live in the cache, which outlives a test's transaction;
     # so do the public pages' few-second cache (registration.views) and its wave.

@@ -53,16 +53,35 @@ def test_a_join_while_a_drainer_is_at_work_sends_no_task_to_the_broker(client, a
     """The "you joined" mail is queued either way; the broker only hears of it when no drainer would claim it."""
     from django.core.cache import cache
 
+    from notifications import services
     from notifications.models import Notification
     from notifications.tasks import _LEASE
 
     client.force_login(applicant.user)
     with django_capture_on_commit_callbacks() as idle:
         client.post(reverse("registration:join", args=[12]))
+    services._last_kick[0] = float("-inf")  # as if this process had not kicked lately: only the lease holds it back
     cache.set(_LEASE, "a drainer's token", 60)
     client.force_login(other_applicant.user)
     with django_capture_on_commit_callbacks() as busy:
         client.post(reverse("registration:join", args=[12]))
     assert len(idle) == 1  # the kick that starts a drainer
     assert busy == []
+    assert Notification.objects.filter(wave=open_wave_12, kind=Notification.Kind.JOINED).count() == 2
+
+
+def test_joins_in_quick_succession_kick_the_drainer_once(client, applicant, other_applicant, open_wave_12,
+                                                         django_capture_on_commit_callbacks, monkeypatch):
+    from notifications import services
+    from notifications.models import Notification
+
+    monkeypatch.setattr(services, "KICK_INTERVAL_SECONDS", 3600)  # "in quick succession", however slow this machine
+
+    kicks = []
+    for person in (applicant, other_applicant):
+        client.force_login(person.user)
+        with django_capture_on_commit_callbacks() as callbacks:
+            client.post(reverse("registration:join", args=[12]))
+        kicks += callbacks
+    assert len(kicks) == 1  # the second join, within the interval, relies on the drainer the first one started
     assert Notification.objects.filter(wave=open_wave_12, kind=Notification.Kind.JOINED).count() == 2
