@@ -295,7 +295,10 @@ class Registration(models.Model):
     ip_digest / user_agent_digest are keyed digests kept only to spot joki at scale (reports).
     """
 
-    wave = models.ForeignKey(Wave, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("wave"))
+    # No index of its own: every index below and the once-per-wave constraint lead with the wave (each index is one
+    # more write per join at the deadline surge).
+    wave = models.ForeignKey(Wave, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("wave"),
+                             db_index=False)
     applicant = models.ForeignKey(
         Applicant, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("applicant")
     )
