@@ -84,14 +84,32 @@ def _select_for_wave(kind: str, where: str, *, ref: int = 0) -> str:
             f" JOIN {result} s ON s.registration_id = r.id WHERE r.wave_id = %s {where}")
 
 
-def queue_joined(*, registration: Registration) -> None:
-    """Queue "you joined wave N" (inside join_wave's transaction)."""
+def joined_select(source: str, *, language: str) -> tuple[str, list]:
+    """The outbox rows "you joined wave N" for the registrations of `source` (a table or CTE name with columns id,
+    wave_id and applicant_id; aliased `j`, so that a WHERE can follow), as a SELECT in _COLUMNS order, and its
+    parameters (the account's `language`)."""
     now = timezone.now()
-    Notification.objects.create(registration=registration, wave_id=registration.wave_id,
-                                user_id=registration.applicant_id, kind=Kind.JOINED,
-                                # join_wave loaded the applicant's user with its locking read: no query here.
-                                language=registration.applicant.user.language,
-                                created_at=now, available_at=now)
+    return (f"SELECT j.id, j.wave_id, j.applicant_id, '{Kind.JOINED}', 0, %s, '{Status.QUEUED}', %s, %s, 0, ''"
+            f" FROM {source} j", [language, now, now])
+
+
+def joined_insert(source: str, *, language: str) -> tuple[str, list]:
+    """`joined_select` as the INSERT that queues those rows: one statement, so that join_wave can write the
+    registration and its mail in one round trip on PostgreSQL (a data-modifying WITH). Call `kick()` after."""
+    select_sql, params = joined_select(source, language=language)
+    return f"INSERT INTO {Notification._meta.db_table} ({_COLUMNS}) {select_sql} ON CONFLICT DO NOTHING", params
+
+
+def queue_joined(*, registration: Registration) -> None:
+    """Queue "you joined wave N" (inside join_wave's transaction) for a registration already written."""
+    # join_wave loaded the applicant's user with its locking read: the language costs no query.
+    select_sql, params = joined_select(connection.ops.quote_name(Registration._meta.db_table),
+                                       language=registration.applicant.user.language)
+    _insert_select(f"{select_sql} WHERE j.id = %s", [*params, registration.pk])
+
+
+def kick() -> None:
+    """After queueing rows in a statement of one's own (joined_insert): start a drainer if none is at work."""
     _kick_drain()
 
 

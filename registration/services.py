@@ -440,20 +440,36 @@ def _lock_join_facts(*, applicant_pk: int, wave_pk: int | None,
     return wave, applicant, row[at], bool(row[at + 1]), bool(row[at + 2])
 
 
-def _insert_once(registration: Registration) -> int | None:
-    """INSERT the row unless the applicant already has one in the wave (registration_once_per_wave): its id, or
-    None when another try of the same applicant committed first. One statement, no savepoint."""
+def _insert_once(registration: Registration, *, language: str) -> int | None:
+    """INSERT the row unless the applicant already has one in the wave (registration_once_per_wave), and queue its
+    "you joined" mail in `language`: the new row's id, or None (and no mail) when another try of the same
+    applicant committed first. On PostgreSQL one statement (the mail's INSERT in a data-modifying WITH: one round
+    trip at the deadline surge); on SQLite, which has none, two. No savepoint."""
+    from notifications import services as outbox
+
     fields = [f for f in Registration._meta.concrete_fields if not f.primary_key]
     q = connection.ops.quote_name
-    sql = (
+    insert = (
         f"INSERT INTO {q(Registration._meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT (wave_id, applicant_id) DO NOTHING RETURNING id"
+        f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT (wave_id, applicant_id) DO NOTHING"
     )
     values = [f.get_db_prep_save(f.pre_save(registration, True), connection) for f in fields]
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        if connection.vendor == "postgresql":
+            mail, mail_params = outbox.joined_insert("new", language=language)
+            cursor.execute(f"WITH new AS ({insert} RETURNING id, wave_id, applicant_id), mail AS ({mail})"
+                           f" SELECT id FROM new", [*values, *mail_params])
+            row = cursor.fetchone()
+            if row:
+                outbox.kick()
+            return row[0] if row else None
+        cursor.execute(f"{insert} RETURNING id", values)
         row = cursor.fetchone()
-    return row[0] if row else None
+    if row is None:
+        return None
+    registration.pk = row[0]
+    outbox.queue_joined(registration=registration)
+    return row[0]
 
 
 def join_wave(
@@ -470,7 +486,7 @@ def join_wave(
     digest is written here. The unique constraint registration_once_per_wave closes the race between two joins
     of one applicant: the loser's INSERT ... ON CONFLICT DO NOTHING writes nothing and it reports the winner's row.
 
-    Built for the deadline surge: two statements in one transaction (the locking read, the insert), whatever the
+    Built for the deadline surge: two statements in one transaction (the locking read, the insert with its mail), whatever the
     applicant's history (docs/PERFORMANCE.md, "Deadline surge").
     """
     if (wave is None) == (number is None):
@@ -493,13 +509,10 @@ def join_wave(
             user_agent_digest=_digest_or_none(user_agent),
             seconds_since_signup=max(0, int((now - applicant.user.date_joined).total_seconds())),
         )
-        registration.pk = _insert_once(registration)
+        # The "you joined" e-mail is queued in this transaction: no join without it, none without a join.
+        registration.pk = _insert_once(registration, language=applicant.user.language)
         if registration.pk is not None:
             registration._state.adding = False
-            # The "you joined" e-mail is queued in this transaction: no join without it, none without a join.
-            from notifications.services import queue_joined
-
-            queue_joined(registration=registration)
             return registration
         # Another try of the same applicant committed first (READ COMMITTED: now visible).
         existing = Registration.objects.get(wave=wave, applicant=applicant)
