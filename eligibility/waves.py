@@ -196,12 +196,18 @@ def check_window(*, opens_at: dt.datetime, closes_at: dt.datetime, now: dt.datet
         raise WaveError(_("The deadline must be after the opening time."))
 
 
+def check_quota(quota: int) -> None:
+    """A wave's quota is a whole number of recipients above 0 (the database's wave_quota_positive). Raises
+    WaveError worded for staff, where the database would only name its constraint."""
+    if quota < 1:
+        raise WaveError(_("The quota must be more than 0."))
+
+
 def create_wave(*, number: int, quota: int, opens_at: dt.datetime, closes_at: dt.datetime) -> Wave:
     """A draft wave: not public, every field still editable. Refuses a window in the past, a quota below 1, a
     number taken and a window overlapping a published wave (WaveError)."""
     check_window(opens_at=opens_at, closes_at=closes_at)
-    if quota < 1:
-        raise WaveError(_("The quota must be at least 1."))
+    check_quota(quota)
     with transaction.atomic():
         if Wave.objects.filter(number=number).exists():
             raise WaveError(_("Wave %(number)s already exists."), number=number)
@@ -248,8 +254,7 @@ def change_open_wave(*, wave: Wave, by: User, quota: int | None = None,
                               "%(status)s."), number=wave.number, status=Status(wave.status).label)
         changes = []
         if quota is not None and quota != wave.quota:
-            if quota < 1:
-                raise WaveError(_("The quota must be at least 1."))
+            check_quota(quota)
             changes.append(WaveChange(wave=wave, by=by, field=WaveChange.Field.QUOTA,
                                       old_value=str(wave.quota), new_value=str(quota)))
             wave.quota = quota
