@@ -216,6 +216,17 @@ class LoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
 
+class LogoutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        # Messages wait in a cookie, which logging out does not clear: a "you joined wave 12" not yet shown
+        # would greet the next person on this device. Reading them marks them shown, so they are dropped.
+        for _message in messages.get_messages(request):
+            pass
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, _("You are signed out."))
+        return response
+
+
 @method_decorator(sensitive_post_parameters("email"), name="dispatch")
 # Per client and per inbox; both fail closed when the cache is down (one answer for every address).
 @method_decorator(limits.limit_posts((limits.PASSWORD_RESET_PER_CLIENT, throttle_key),
