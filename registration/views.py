@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -214,6 +215,23 @@ class LoginView(auth_views.LoginView):
             response["Retry-After"] = str(wait)
             return response
         return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # The language cookie lasts only as long as the browser session: signing in again on a fresh browser
+        # (or another device) brings back the account's language, unless this browser has a choice of its own.
+        if settings.LANGUAGE_COOKIE_NAME not in self.request.COOKIES:
+            _set_language_cookie(response, form.get_user().language)
+        return response
+
+
+def _set_language_cookie(response: HttpResponse, language: str) -> None:
+    """The cookie django.views.i18n.set_language sets, with the same settings."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE)
 
 
 class LogoutView(auth_views.LogoutView):
