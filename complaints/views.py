@@ -84,6 +84,7 @@ def new(request: HttpRequest) -> HttpResponse:
                 amount_lost=data["amount_lost"], reporter_email=data["reporter_email"],
                 reporter_phone=data["reporter_phone"], evidence=data["evidence"],
                 police_report=data["police_report"], filed_by=request.user, language=get_language() or "id",
+                form_token=request.POST["rendered_at"],  # signed and checked by the form (the bot trap)
             )
             request.session[SESSION_KEY] = complaint.reference
             return redirect("complaints:sent")
