@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _, ngettext
 from complaints import conf
 from complaints.addresses import MAX_ADDRESS_LENGTH, AddressError, AddressTooLong, TargetKind, normalise_address
 from complaints.models import Complaint, clean_reference
+from complaints.services import is_official_site
 from complaints.uploads import CheckedUpload, inspect_upload
 from prakerja.lib.identity import IdentityError, normalize_phone, parse_nik
 from registration.forms import NIK_ERRORS
@@ -212,6 +213,9 @@ class ComplaintForm(forms.Form):
             self.add_error("address", ValidationError(
                 _("Enter the web address of the fake site, e.g. prakerja-daftar.com."), code="not_a_website"
             ))
+        elif cleaned.get("kind") == Complaint.Kind.FAKE_WEBSITE and target and is_official_site(target):
+            self.add_error("address", ValidationError(
+                _("This is the official Prakerja address, not a fake site."), code="official_site"))
         return cleaned
 
     def _is_bot(self) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from urllib.parse import urlsplit
 from collections.abc import Sequence
 
 from django.conf import settings
@@ -14,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints import conf
-from complaints.addresses import AddressTooLong, normalise_address
+from complaints.addresses import Address, AddressTooLong, TargetKind, normalise_address, normalise_url
 from complaints.models import (
     Complaint, ComplaintNote, Evidence, KominfoExport, NikMisuseEvidence, NikMisuseReport, ReportedTarget, Suspension,
     TriageStatus, new_reference,
@@ -285,9 +284,18 @@ def record_target_check(*, target: ReportedTarget, by: User, leads_to: str = "",
 
 
 def official_domain() -> str:
-    """The official site's domain, from settings.OFFICIAL_SITE_URL without a leading `www.` (prakerja.go.id)."""
-    host = (urlsplit(settings.OFFICIAL_SITE_URL).hostname or "").lower()
-    return host.removeprefix("www.")
+    """The official site's domain: settings.OFFICIAL_SITE_URL as the complaint addresses are normalised
+    (addresses.normalise_url: no scheme, `www.` or path), e.g. prakerja.go.id."""
+    return normalise_url(settings.OFFICIAL_SITE_URL).value
+
+
+def is_official_site(address: Address) -> bool:
+    """Whether a normalised complaint address is the official site or one of its subdomains (never a fake site;
+    kominfo_targets leaves the same addresses out)."""
+    if address.kind != TargetKind.WEBSITE:
+        return False
+    host, domain = address.value.split("/", 1)[0], official_domain()
+    return host == domain or host.endswith("." + domain)
 
 
 def kominfo_targets() -> QuerySet[ReportedTarget]:
