@@ -244,6 +244,15 @@ class WaveAdmin(admin.ModelAdmin):
         url = report_url(wave)
         return format_html('<a href="{}">{}</a>', url, _("Wave report")) if url else "-"
 
+    def save_model(self, request, obj: Wave, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if obj.status == Wave.Status.DRAFT:
+            try:
+                waves.check_number_order(obj)
+            except WaveError as exc:  # a draft may wait for its turn, but staff should know now
+                self.message_user(request, _("Wave %(number)s was saved as a draft, but it cannot be published: "
+                                             "%(reason)s") % {"number": obj.number, "reason": exc}, messages.WARNING)
+
     # --- change page ---
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

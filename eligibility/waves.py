@@ -108,9 +108,15 @@ ACTION_MOVES = {
 
 def refusal(action: str, wave: Wave) -> WaveError | None:
     """Why `action` ("publish", "close", "retry", "select") cannot be done on `wave` as loaded, or None: asked
-    before staff are shown what the action would do, so nobody confirms an action that will be refused."""
+    before staff are shown what the action would do, so nobody confirms an action that will be refused. For
+    "publish", that includes the window and number-order rules (check_publishable)."""
     starts, _to = ACTION_MOVES[action]
     if wave.status in starts:
+        if action == "publish":
+            try:
+                check_publishable(wave)
+            except WaveError as exc:
+                return exc
         return None
     return WaveError(_("Wave %(number)s cannot be %(action)s: it is %(phase)s. Nothing was changed."),
                      number=wave.number, action=ACTION_LABELS[action], phase=Wave.Phase(wave.phase()).label)
@@ -172,6 +178,13 @@ def check_no_overlap(*, opens_at: dt.datetime, closes_at: dt.datetime, exclude_p
         raise WaveError(_("The registration window overlaps wave %(number)s."), number=wave.number)
 
 
+def check_publishable(wave: Wave) -> None:
+    """The rules a draft must meet to be published now: a window overlapping no published wave, and number order
+    (check_number_order). publish_wave checks them again with every wave locked. Raises WaveError."""
+    check_no_overlap(opens_at=wave.opens_at, closes_at=wave.closes_at, exclude_pk=wave.pk)
+    check_number_order(wave)
+
+
 def check_number_order(wave: Wave) -> None:
     """Published waves run in number order: wave N+1's window comes after wave N's, and a wave can no longer be
     published once a higher-numbered one is. The screening counts earlier waves' recipients as prior awardees
@@ -230,8 +243,7 @@ def publish_wave(*, wave: Wave, by: User | None) -> Wave:
         wave = Wave.objects.get(pk=wave.pk)
         if wave.status != Status.DRAFT:
             return wave
-        check_no_overlap(opens_at=wave.opens_at, closes_at=wave.closes_at, exclude_pk=wave.pk)
-        check_number_order(wave)
+        check_publishable(wave)
         _move(wave, from_=Status.DRAFT, to=Status.OPEN, **_drawn_seed(), opened_at=timezone.now(), published_by=by)
     logger.info("Wave %s published by user #%s", wave.number, by.pk if by else None)
     return wave
