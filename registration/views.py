@@ -296,26 +296,26 @@ def profile(request: HttpRequest) -> HttpResponse:
     """"This NIK / phone is already used" must be said, so it is rationed: only a verified account within
     PROFILE_RATE_PER_ACCOUNT saves (counted per account, not per address: carriers put thousands of phones
     behind one address), and only a post that passes every other check of the form reaches the question
-    (services.save_profile). An unverified or limited post is answered from the form's own checks alone.
+    (services.save_profile). Only such a post counts against the limit: one the form's own checks refuse asks
+    nothing. An unverified or limited post is answered from the form's own checks alone, the refusal under its
+    own heading (`refusal`), not as a field to correct.
     """
     applicant = _applicant_for(request.user)
     locked = services.profile_is_locked(applicant)
     form = ProfileForm(request.POST or None, user=request.user, locked=locked, initial=_profile_initial(applicant))
+    refusal = None
     if request.method == "POST":
-        refusal = None
         if not request.user.is_verified:
             # An account costs an inbox before it can ask whether a NIK or phone is registered.
             refusal = _("Verify your e-mail address first: open the link we sent you, then save your profile.")
-        else:
+            form.is_valid()  # the entered values stay on the page with the form's own checks
+        elif form.is_valid():
             verdict = limits.hit(request, limits.PROFILE_PER_ACCOUNT, key=_account_key(request))
             if verdict is limits.Verdict.LIMITED:
                 refusal = _("Too many attempts to save the profile. Please wait an hour and try again.")
             elif verdict is limits.Verdict.UNAVAILABLE:
                 refusal = SERVICE_BUSY
-        if refusal is not None:
-            form.is_valid()  # the entered values stay on the page; the form never asks who holds a NIK
-            form.add_error(None, refusal)
-        elif form.is_valid():
+        if refusal is None and form.is_valid():
             try:
                 services.save_profile(user=request.user, **form.cleaned_data)
             except services.ProfileConflict as exc:
@@ -326,7 +326,8 @@ def profile(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Your profile is saved."))
                 return redirect("registration:dashboard")
-    return render(request, "registration/profile.html", {"form": form, "locked": locked, "applicant": applicant})
+    context = {"form": form, "locked": locked, "applicant": applicant, "refusal": refusal}
+    return render(request, "registration/profile.html", context)
 
 
 # --- Joining and the dashboard ------------------------------------------------------------------------
