@@ -67,8 +67,8 @@ INSTALLED_APPS = [
     "simple_history",
     # The staff second factor: TOTP authenticator apps and single-use recovery codes (staff.second_factor).
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "staff.apps.OTPTotpConfig",  # django_otp.plugins.otp_totp, named in the reader's language
+    "staff.apps.OTPStaticConfig",  # django_otp.plugins.otp_static, likewise
     "prakerja",
     "registration",
     "eligibility",
