@@ -21,6 +21,7 @@ from prakerja.lib import limits
 from prakerja.lib.http import throttle_key
 from prakerja.middleware import body_limit
 from registration.models import Registration
+from registration.services import appeal_open_until
 
 logger = logging.getLogger(__name__)
 
@@ -242,9 +243,12 @@ def result_wrong(request: HttpRequest, number: int) -> HttpResponse:
     404 for a wave the applicant did not join or was not found ineligible in.
     """
     registration = get_object_or_404(
-        Registration.objects.select_related("wave", "result"),
+        Registration.objects.select_related("wave", "result__run"),
         applicant__user=request.user, wave__number=number, result__status="ineligible",
     )
     reasons = [(code, label, _reason_help(code)) for code, label in
                zip(registration.result.reason_codes, registration.result.reason_labels)]
-    return render(request, "complaints/result_wrong.html", {"registration": registration, "reasons": reasons})
+    # The PMO cannot change another agency's list, but it decides appeals: offered while the window is open.
+    appeal_until = appeal_open_until(result=registration.result, appeals=list(registration.appeals.all()))
+    return render(request, "complaints/result_wrong.html",
+                  {"registration": registration, "reasons": reasons, "appeal_until": appeal_until})

@@ -30,7 +30,7 @@ from eligibility.models.draw import PublishedDraw
 from eligibility.models.screening import ScreeningResult
 from aftercare.models import BARRING_REASONS
 from aftercare.sql import reserve_positions
-from aftercare.services import appeal_window_closes, appealable_reasons, training_deadline
+from aftercare.services import training_deadline
 from prakerja.lib import limits
 from prakerja.lib.http import client_ip, throttle_key
 from prakerja.lib.identity import canonical_email
@@ -416,11 +416,9 @@ def _status_row(registration: Registration, joinable: list[Wave]) -> Registratio
         # A prior recipient stays one: joining a later wave would only be screened out again.
         may_rejoin = "prior_awardee" not in result.reason_codes
         appeals = list(registration.appeals.all())
-        closes = appeal_window_closes(result.run.finished_at if result.run else None)
-        left = set(appealable_reasons(result)) - {appeal.reason for appeal in appeals}
-        open_ = closes is not None and timezone.now() < closes and bool(left)
         return RegistrationRow(registration, "ineligible", result.reason_labels, may_rejoin,
-                               next_wave if may_rejoin else None, appeal_until=closes if open_ else None,
+                               next_wave if may_rejoin else None,
+                               appeal_until=services.appeal_open_until(result=result, appeals=appeals),
                                appeals=appeals)
     if result.selected is None:
         return RegistrationRow(registration, "eligible", [])
