@@ -11,23 +11,26 @@ class StaffConfig(AppConfig):
 # "TOTP devices", "Otp_Static" and "Static devices". These configs (named in INSTALLED_APPS) name them in the
 # reader's language. The model names are set on _meta, not in the models' Meta: the migrations read the Meta
 # (original_attrs), so no migration of the third-party app follows.
-class OTPTotpConfig(AppConfig):
+class _NamedConfig(AppConfig):
+    """An app config that names its models: `model_names` maps a model to its (singular, plural) names."""
+
+    default_auto_field = "django.db.models.AutoField"
+    model_names: dict = {}
+
+    def ready(self) -> None:
+        for model, (singular, plural) in self.model_names.items():
+            meta = self.get_model(model)._meta
+            meta.verbose_name, meta.verbose_name_plural = singular, plural
+
+
+class OTPTotpConfig(_NamedConfig):
     name = "django_otp.plugins.otp_totp"
-    default_auto_field = "django.db.models.AutoField"
     verbose_name = _("Second factor: authenticator apps")
-
-    def ready(self) -> None:
-        meta = self.get_model("TOTPDevice")._meta
-        meta.verbose_name, meta.verbose_name_plural = _("authenticator app"), _("authenticator apps")
+    model_names = {"TOTPDevice": (_("authenticator app"), _("authenticator apps"))}
 
 
-class OTPStaticConfig(AppConfig):
+class OTPStaticConfig(_NamedConfig):
     name = "django_otp.plugins.otp_static"
-    default_auto_field = "django.db.models.AutoField"
     verbose_name = _("Second factor: recovery codes")
-
-    def ready(self) -> None:
-        meta = self.get_model("StaticDevice")._meta
-        meta.verbose_name, meta.verbose_name_plural = _("recovery code set"), _("recovery code sets")
-        token = self.get_model("StaticToken")._meta
-        token.verbose_name, token.verbose_name_plural = _("recovery code"), _("recovery codes")
+    model_names = {"StaticDevice": (_("recovery code set"), _("recovery code sets")),
+                   "StaticToken": (_("recovery code"), _("recovery codes"))}

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from aftercare.models import Appeal
-from tests.aftercare.conftest import make_list, make_wave, register, screen
+from tests.aftercare.conftest import ineligible_in_wave_20
 
 pytestmark = pytest.mark.django_db
 
@@ -18,11 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def ineligible(applicant, settings):
     settings.APPEAL_WINDOW_DAYS = 3
-    wave = make_wave(number=20, quota=2)
-    registration = register(applicant, wave)
-    make_list("asn", [applicant], file_name="bkn-2019.csv")
-    screen(wave)
-    return registration
+    return ineligible_in_wave_20(applicant)
 
 
 def _page(client, language="id") -> str:
