@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 import time
 
 from django import forms
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _, ngettext
 from complaints import conf
 from complaints.addresses import MAX_ADDRESS_LENGTH, AddressError, AddressTooLong, TargetKind, normalise_address
 from complaints.models import Complaint, clean_reference
+from complaints.services import is_official_site
 from complaints.uploads import CheckedUpload, inspect_upload
 from prakerja.lib.identity import IdentityError, normalize_phone, parse_nik
 from registration.forms import NIK_ERRORS
@@ -22,8 +24,10 @@ ACCEPT = "image/jpeg,image/png,image/webp,application/pdf"
 
 
 def issue_form_token() -> str:
-    """A signed timestamp put in the form when it is rendered: the bot trap's clock (see ComplaintForm)."""
-    return signing.dumps(time.time(), salt=FORM_TOKEN_SALT)
+    """A signed [timestamp, nonce] put in the form when it is rendered: the bot trap's clock (see ComplaintForm)
+    and, the nonce making it unique to this rendering, what makes posting the same form twice file one complaint
+    (services.file_complaint's `form_token`)."""
+    return signing.dumps([time.time(), secrets.token_urlsafe(12)], salt=FORM_TOKEN_SALT)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -209,14 +213,19 @@ class ComplaintForm(forms.Form):
             self.add_error("address", ValidationError(
                 _("Enter the web address of the fake site, e.g. prakerja-daftar.com."), code="not_a_website"
             ))
+        elif cleaned.get("kind") == Complaint.Kind.FAKE_WEBSITE and target and is_official_site(target):
+            self.add_error("address", ValidationError(
+                _("This is the official Prakerja address, not a fake site."), code="official_site"))
         return cleaned
 
     def _is_bot(self) -> bool:
         if self.data.get("homepage"):
             return True
         try:
-            rendered_at = float(signing.loads(self.data.get("rendered_at", ""), salt=FORM_TOKEN_SALT))
-        except (signing.BadSignature, TypeError, ValueError):
+            stamp = signing.loads(self.data.get("rendered_at", ""), salt=FORM_TOKEN_SALT)
+            # A bare timestamp: a form rendered before the nonce was added.
+            rendered_at = float(stamp[0] if isinstance(stamp, list) else stamp)
+        except (signing.BadSignature, TypeError, ValueError, IndexError):
             return True
         age = time.time() - rendered_at
         return not conf.min_fill_seconds() <= age <= conf.form_max_age()

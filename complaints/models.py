@@ -156,12 +156,16 @@ class Complaint(models.Model):
     receipt_sent_at = models.DateTimeField(_("receipt e-mailed at"), null=True, blank=True, editable=False)
     # Set when the retention task deleted this complaint's files (see services.remove_expired_evidence).
     evidence_removed_at = models.DateTimeField(_("files removed at"), null=True, blank=True, editable=False)
+    # The keyed digest of the signed token of the form rendering this complaint was posted from
+    # (complaints.forms.issue_form_token): the same form posted twice (a double click, a resend after a timeout)
+    # files one complaint. Null for complaints filed another way.
+    form_digest = models.UUIDField(_("form digest"), null=True, blank=True, editable=False)
 
     # Who changed what when. The reporter's contact and free text never change after filing and are personal
     # data: they stay out of the history tables.
     history = HistoricalRecords(
         excluded_fields=["reporter_email", "reporter_phone", "description", "loss", "address_as_reported",
-                         "receipt_sent_at"],
+                         "receipt_sent_at", "form_digest"],
     )
     objects = ComplaintQuerySet.as_manager()
 
@@ -174,6 +178,9 @@ class Complaint(models.Model):
             models.CheckConstraint(condition=models.Q(reference__regex=REFERENCE_REGEX), name="complaint_reference_format"),
             models.CheckConstraint(condition=models.Q(reporter_email=Lower("reporter_email")),
                                    name="complaint_reporter_email_lowercase"),
+            # Closes the race of two posts of one form at once: the second insert fails, and the first's
+            # complaint is the answer (services.file_complaint).
+            models.UniqueConstraint(fields=["form_digest"], name="complaint_form_digest_unique"),
         ]
         indexes = [
             # The triage queue: open complaints, newest first.

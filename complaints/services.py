@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from urllib.parse import urlsplit
 from collections.abc import Sequence
 
 from django.conf import settings
@@ -14,12 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints import conf
-from complaints.addresses import AddressTooLong, normalise_address
+from complaints.addresses import Address, AddressTooLong, TargetKind, normalise_address, normalise_url
 from complaints.models import (
     Complaint, ComplaintNote, Evidence, KominfoExport, NikMisuseEvidence, NikMisuseReport, ReportedTarget, Suspension,
     TriageStatus, new_reference,
 )
 from complaints.uploads import CheckedUpload
+from prakerja.lib.digest import keyed_digest
 from prakerja.lib.identity import canonical_email
 from prakerja.lib.outbox import enqueue_on_commit
 from registration.models import Applicant, User
@@ -84,17 +84,26 @@ def file_complaint(
     police_report: CheckedUpload | None = None,
     filed_by: User | None = None,
     language: str = "id",
+    form_token: str | None = None,
 ) -> Complaint:
     """Store a complaint with its files, merge its address into a ReportedTarget and e-mail the receipt.
 
     The files are written under MEDIA_ROOT with random names; if the transaction fails they are removed again.
     The receipt e-mail is queued only once the complaint is committed. Raises AddressError (AddressTooLong when
     it is too long to store) for an address the form would have refused; nothing is stored then.
+
+    `form_token` is the signed token of the form rendering posted (complaints.forms.issue_form_token): when a
+    complaint was already filed from it, that complaint is returned and nothing else happens (no second
+    complaint, count or receipt), also when both posts arrive at once.
     """
     from complaints.tasks import send_receipt
 
     if len(address) > Complaint._meta.get_field("address_as_reported").max_length:
         raise AddressTooLong("as_reported")
+
+    form_digest = keyed_digest(form_token) if form_token else None
+    if form_digest is not None and (filed := Complaint.objects.filter(form_digest=form_digest).first()):
+        return filed
 
     now = timezone.now()
     written: list[Evidence] = []
@@ -110,10 +119,14 @@ def file_complaint(
                             description=description, loss=loss, amount_lost=amount_lost,
                             reporter_email=reporter_email.strip().lower(), reporter_phone=reporter_phone,
                             filed_by=filed_by if filed_by and filed_by.is_authenticated else None,
-                            language=language, created_at=now,
+                            language=language, created_at=now, form_digest=form_digest,
                         )
                     break
                 except IntegrityError:
+                    if form_digest is not None and Complaint.objects.filter(form_digest=form_digest).exists():
+                        # The same form, posted at the same moment, won complaint_form_digest_unique: undo
+                        # this post's target count and files, and answer with that complaint.
+                        raise _AlreadyFiled from None
                     if attempt == _MAX_REFERENCE_TRIES - 1:
                         raise
             files = [(Evidence.Kind.EVIDENCE, item) for item in evidence]
@@ -124,11 +137,17 @@ def file_complaint(
                             item, now=now, written=written)
             # Through the outbox: a broker that is down delays the receipt; the reporter still sees the reference.
             enqueue_on_commit(send_receipt, complaint_id=complaint.pk, language=language)
-    except BaseException:
+    except BaseException as exc:
         for stored in written:
             stored.file.delete(save=False)
+        if isinstance(exc, _AlreadyFiled):
+            return Complaint.objects.get(form_digest=form_digest)
         raise
     return complaint
+
+
+class _AlreadyFiled(Exception):
+    """Raised inside file_complaint's transaction to roll it back when a concurrent post of the same form won."""
 
 
 def _store_file(stored: Evidence | NikMisuseEvidence, item: CheckedUpload, *, now, written: list) -> None:
@@ -265,9 +284,18 @@ def record_target_check(*, target: ReportedTarget, by: User, leads_to: str = "",
 
 
 def official_domain() -> str:
-    """The official site's domain, from settings.OFFICIAL_SITE_URL without a leading `www.` (prakerja.go.id)."""
-    host = (urlsplit(settings.OFFICIAL_SITE_URL).hostname or "").lower()
-    return host.removeprefix("www.")
+    """The official site's domain: settings.OFFICIAL_SITE_URL as the complaint addresses are normalised
+    (addresses.normalise_url: no scheme, `www.` or path), e.g. prakerja.go.id."""
+    return normalise_url(settings.OFFICIAL_SITE_URL).value
+
+
+def is_official_site(address: Address) -> bool:
+    """Whether a normalised complaint address is the official site or one of its subdomains (never a fake site;
+    kominfo_targets leaves the same addresses out)."""
+    if address.kind != TargetKind.WEBSITE:
+        return False
+    host, domain = address.value.split("/", 1)[0], official_domain()
+    return host == domain or host.endswith("." + domain)
 
 
 def kominfo_targets() -> QuerySet[ReportedTarget]:

@@ -21,6 +21,7 @@ from prakerja.lib import limits
 from prakerja.lib.http import throttle_key
 from prakerja.middleware import body_limit
 from registration.models import Registration
+from registration.services import appeal_open_until
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ def new(request: HttpRequest) -> HttpResponse:
                 amount_lost=data["amount_lost"], reporter_email=data["reporter_email"],
                 reporter_phone=data["reporter_phone"], evidence=data["evidence"],
                 police_report=data["police_report"], filed_by=request.user, language=get_language() or "id",
+                form_token=request.POST["rendered_at"],  # signed and checked by the form (the bot trap)
             )
             request.session[SESSION_KEY] = complaint.reference
             return redirect("complaints:sent")
@@ -241,9 +243,12 @@ def result_wrong(request: HttpRequest, number: int) -> HttpResponse:
     404 for a wave the applicant did not join or was not found ineligible in.
     """
     registration = get_object_or_404(
-        Registration.objects.select_related("wave", "result"),
+        Registration.objects.select_related("wave", "result__run"),
         applicant__user=request.user, wave__number=number, result__status="ineligible",
     )
     reasons = [(code, label, _reason_help(code)) for code, label in
                zip(registration.result.reason_codes, registration.result.reason_labels)]
-    return render(request, "complaints/result_wrong.html", {"registration": registration, "reasons": reasons})
+    # The PMO cannot change another agency's list, but it decides appeals: offered while the window is open.
+    appeal_until = appeal_open_until(result=registration.result, appeals=list(registration.appeals.all()))
+    return render(request, "complaints/result_wrong.html",
+                  {"registration": registration, "reasons": reasons, "appeal_until": appeal_until})

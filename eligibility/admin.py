@@ -29,6 +29,7 @@ from eligibility.lists import admin as lists_admin  # noqa: F401  (registers the
 from eligibility.models.screening import ScreeningRun
 from eligibility.screening import services
 from prakerja.lib.admin import ReadOnlyAdminMixin
+from prakerja.lib.numbers import CountField
 from prakerja.lib.timefmt import format_wib
 from registration.models import Wave, WaveChange
 
@@ -38,8 +39,23 @@ WaveError = waves.WaveError
 wib = format_wib
 
 
+def _check_quota(quota: int) -> None:
+    try:
+        waves.check_quota(quota)
+    except WaveError as exc:
+        raise forms.ValidationError(str(exc), code="min_value") from None
+
+
+def _quota_field() -> CountField:
+    """A quota as staff type it (600.000, 600,000, 600 000 or 600000: numbers.parse_count) and the wave rule
+    that it is above 0 (waves.check_quota)."""
+    return CountField(label=gettext_lazy("quota"), validators=[_check_quota])
+
+
 class WaveForm(forms.ModelForm):
     """A draft's fields: the window starts in the future, closes after it opens, and overlaps no published wave."""
+
+    quota = _quota_field()
 
     class Meta:
         model = Wave
@@ -63,7 +79,7 @@ class WaveForm(forms.ModelForm):
 class OpenWaveChangeForm(forms.Form):
     """An open wave's quota and deadline (eligibility.waves.change_open_wave checks and records them)."""
 
-    quota = forms.IntegerField(label=gettext_lazy("quota"), min_value=1)
+    quota = _quota_field()
     closes_at = forms.SplitDateTimeField(label=gettext_lazy("closes at (deadline)"), widget=AdminSplitDateTime)
 
 
@@ -98,7 +114,7 @@ def _display_value(change: WaveChange, value: str) -> str:
 @admin.register(Wave)
 class WaveAdmin(admin.ModelAdmin):
     form = WaveForm
-    list_display = ["number", "quota", "window", "status", "registrations", "progress"]
+    list_display = ["number", "quota_display", "window", "status", "registrations", "progress"]
     list_filter = ["status"]
     search_fields = ["=number"]
     ordering = ["-number"]
@@ -186,6 +202,10 @@ class WaveAdmin(admin.ModelAdmin):
 
     # --- columns ---
 
+    @admin.display(description=gettext_lazy("quota"), ordering="quota")
+    def quota_display(self, wave: Wave) -> str:
+        return formats.number_format(wave.quota, force_grouping=True)
+
     @admin.display(description=gettext_lazy("registration window"))
     def window(self, wave: Wave) -> str:
         return f"{wib(wave.opens_at)} – {wib(wave.closes_at)}"
@@ -223,6 +243,15 @@ class WaveAdmin(admin.ModelAdmin):
     def report_link(self, wave: Wave) -> str:
         url = report_url(wave)
         return format_html('<a href="{}">{}</a>', url, _("Wave report")) if url else "-"
+
+    def save_model(self, request, obj: Wave, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if obj.status == Wave.Status.DRAFT:
+            try:
+                waves.check_number_order(obj)
+            except WaveError as exc:  # a draft may wait for its turn, but staff should know now
+                self.message_user(request, _("Wave %(number)s was saved as a draft, but it cannot be published: "
+                                             "%(reason)s") % {"number": obj.number, "reason": exc}, messages.WARNING)
 
     # --- change page ---
 

@@ -108,9 +108,15 @@ ACTION_MOVES = {
 
 def refusal(action: str, wave: Wave) -> WaveError | None:
     """Why `action` ("publish", "close", "retry", "select") cannot be done on `wave` as loaded, or None: asked
-    before staff are shown what the action would do, so nobody confirms an action that will be refused."""
+    before staff are shown what the action would do, so nobody confirms an action that will be refused. For
+    "publish", that includes the window and number-order rules (check_publishable)."""
     starts, _to = ACTION_MOVES[action]
     if wave.status in starts:
+        if action == "publish":
+            try:
+                check_publishable(wave)
+            except WaveError as exc:
+                return exc
         return None
     return WaveError(_("Wave %(number)s cannot be %(action)s: it is %(phase)s. Nothing was changed."),
                      number=wave.number, action=ACTION_LABELS[action], phase=Wave.Phase(wave.phase()).label)
@@ -172,6 +178,13 @@ def check_no_overlap(*, opens_at: dt.datetime, closes_at: dt.datetime, exclude_p
         raise WaveError(_("The registration window overlaps wave %(number)s."), number=wave.number)
 
 
+def check_publishable(wave: Wave) -> None:
+    """The rules a draft must meet to be published now: a window overlapping no published wave, and number order
+    (check_number_order). publish_wave checks them again with every wave locked. Raises WaveError."""
+    check_no_overlap(opens_at=wave.opens_at, closes_at=wave.closes_at, exclude_pk=wave.pk)
+    check_number_order(wave)
+
+
 def check_number_order(wave: Wave) -> None:
     """Published waves run in number order: wave N+1's window comes after wave N's, and a wave can no longer be
     published once a higher-numbered one is. The screening counts earlier waves' recipients as prior awardees
@@ -196,12 +209,18 @@ def check_window(*, opens_at: dt.datetime, closes_at: dt.datetime, now: dt.datet
         raise WaveError(_("The deadline must be after the opening time."))
 
 
+def check_quota(quota: int) -> None:
+    """A wave's quota is a whole number of recipients above 0 (the database's wave_quota_positive). Raises
+    WaveError worded for staff, where the database would only name its constraint."""
+    if quota < 1:
+        raise WaveError(_("The quota must be more than 0."))
+
+
 def create_wave(*, number: int, quota: int, opens_at: dt.datetime, closes_at: dt.datetime) -> Wave:
     """A draft wave: not public, every field still editable. Refuses a window in the past, a quota below 1, a
     number taken and a window overlapping a published wave (WaveError)."""
     check_window(opens_at=opens_at, closes_at=closes_at)
-    if quota < 1:
-        raise WaveError(_("The quota must be at least 1."))
+    check_quota(quota)
     with transaction.atomic():
         if Wave.objects.filter(number=number).exists():
             raise WaveError(_("Wave %(number)s already exists."), number=number)
@@ -224,8 +243,7 @@ def publish_wave(*, wave: Wave, by: User | None) -> Wave:
         wave = Wave.objects.get(pk=wave.pk)
         if wave.status != Status.DRAFT:
             return wave
-        check_no_overlap(opens_at=wave.opens_at, closes_at=wave.closes_at, exclude_pk=wave.pk)
-        check_number_order(wave)
+        check_publishable(wave)
         _move(wave, from_=Status.DRAFT, to=Status.OPEN, **_drawn_seed(), opened_at=timezone.now(), published_by=by)
     logger.info("Wave %s published by user #%s", wave.number, by.pk if by else None)
     return wave
@@ -248,8 +266,7 @@ def change_open_wave(*, wave: Wave, by: User, quota: int | None = None,
                               "%(status)s."), number=wave.number, status=Status(wave.status).label)
         changes = []
         if quota is not None and quota != wave.quota:
-            if quota < 1:
-                raise WaveError(_("The quota must be at least 1."))
+            check_quota(quota)
             changes.append(WaveChange(wave=wave, by=by, field=WaveChange.Field.QUOTA,
                                       old_value=str(wave.quota), new_value=str(quota)))
             wave.quota = quota

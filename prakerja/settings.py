@@ -67,8 +67,8 @@ INSTALLED_APPS = [
     "simple_history",
     # The staff second factor: TOTP authenticator apps and single-use recovery codes (staff.second_factor).
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "staff.apps.OTPTotpConfig",  # django_otp.plugins.otp_totp, named in the reader's language
+    "staff.apps.OTPStaticConfig",  # django_otp.plugins.otp_static, likewise
     "prakerja",
     "registration",
     "eligibility",
@@ -368,6 +368,7 @@ CELERY_BEAT_SCHEDULE = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"forbidden_on_one_line": {"()": "prakerja.lib.logfilters.ForbiddenOnOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
@@ -375,6 +376,7 @@ LOGGING = {
         # every "Not Found" and traceback was printed twice. One handler, the root's.
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["forbidden_on_one_line"]},  # a 403 without its traceback
     },
 }
 

@@ -53,7 +53,8 @@ class SignUpForm(SetPasswordMixin, forms.Form):
     def clean_email(self) -> str:
         # An address that already has an account is not refused here: the page would tell anyone which
         # addresses have accounts. services.sign_up e-mails the owner instead.
-        return self.cleaned_data["email"].strip().lower()
+        # Kept as typed: mail goes there (some servers honour the local part's case); the inbox is the key.
+        return self.cleaned_data["email"].strip()
 
     def clean(self) -> dict:
         self.validate_passwords()
@@ -77,7 +78,9 @@ class LoginForm(AuthenticationForm):
     }
 
     def clean_username(self) -> str:
-        return self.cleaned_data["username"].strip().lower()  # addresses are stored in lower case
+        # One spelling per address for django-axes' failure counts; the account is found in any case
+        # (UserManager.get_by_natural_key).
+        return self.cleaned_data["username"].strip().lower()
 
 
 class EmailForm(forms.Form):

@@ -24,11 +24,17 @@ class UserManager(BaseUserManager):
     def _create_user(self, email: str, password: str | None, **extra):
         if not email:
             raise ValueError("The e-mail address is required.")
-        email = self.normalize_email(email).lower()
+        # Mail goes to the address as typed (docs/DOMAIN.md): only the domain, which is case-blind, is lowered.
+        # The inbox (email_canonical) is what makes two spellings one account.
+        email = self.normalize_email(email.strip())
         user = self.model(email=email, email_canonical=canonical_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
+
+    def get_by_natural_key(self, username: str):
+        """The account signing in: the address in any case (user_email_ci_unique makes it one account)."""
+        return self.get(email__iexact=username)
 
     def create_user(self, email: str, password: str | None = None, **extra):
         extra.setdefault("is_staff", False)

@@ -526,3 +526,14 @@ def _already_registered(registration: Registration, wave: Wave) -> JoinRefused:
         % {"number": wave.number, "date": format_wib(registration.registered_at)},
         registration=registration,
     )
+
+
+def appeal_open_until(*, result, appeals) -> dt.datetime | None:
+    """Until when an appeal against the ineligible `result` is offered (aftercare's window, APPEAL_WINDOW_DAYS
+    after the results): the window is open now and a reason found on a list is not appealed yet among `appeals`
+    (the registration's Appeal rows). None otherwise: appeals off, the window closed, nothing left to appeal."""
+    from aftercare.services import appeal_window_closes, appealable_reasons  # aftercare imports registration
+
+    closes = appeal_window_closes(result.run.finished_at if result.run else None)
+    left = set(appealable_reasons(result)) - {appeal.reason for appeal in appeals}
+    return closes if closes is not None and timezone.now() < closes and left else None

@@ -1,5 +1,4 @@
 # Routes of the applicant's path. Paths are Indonesian; names are what templates use.
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from registration import views
@@ -16,7 +15,7 @@ urlpatterns = [
     path("verifikasi/kirim-ulang/", views.resend_verification, name="resend_verification"),
     path("verifikasi/<str:token>/", views.verify_email, name="verify_email"),
     path("masuk/", views.LoginView.as_view(), name="login"),
-    path("keluar/", auth_views.LogoutView.as_view(), name="logout"),  # POST only (Django 5+)
+    path("keluar/", views.LogoutView.as_view(), name="logout"),  # POST only (Django 5+)
     path("lupa-sandi/", views.PasswordResetView.as_view(), name="password_reset"),
     path("lupa-sandi/terkirim/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("atur-sandi/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -29,7 +30,7 @@ from eligibility.models.draw import PublishedDraw
 from eligibility.models.screening import ScreeningResult
 from aftercare.models import BARRING_REASONS
 from aftercare.sql import reserve_positions
-from aftercare.services import appeal_window_closes, appealable_reasons, training_deadline
+from aftercare.services import training_deadline
 from prakerja.lib import limits
 from prakerja.lib.http import client_ip, throttle_key
 from prakerja.lib.identity import canonical_email
@@ -215,6 +216,34 @@ class LoginView(auth_views.LoginView):
             return response
         return super().post(request, *args, **kwargs)
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # The language cookie lasts only as long as the browser session: signing in again on a fresh browser
+        # (or another device) brings back the account's language, unless this browser has a choice of its own.
+        if settings.LANGUAGE_COOKIE_NAME not in self.request.COOKIES:
+            _set_language_cookie(response, form.get_user().language)
+        return response
+
+
+def _set_language_cookie(response: HttpResponse, language: str) -> None:
+    """The cookie django.views.i18n.set_language sets, with the same settings."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        # Messages wait in a cookie, which logging out does not clear: a "you joined wave 12" not yet shown
+        # would greet the next person on this device. Reading them marks them shown, so they are dropped.
+        for _message in messages.get_messages(request):
+            pass
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, _("You are signed out."))
+        return response
+
 
 @method_decorator(sensitive_post_parameters("email"), name="dispatch")
 # Per client and per inbox; both fail closed when the cache is down (one answer for every address).
@@ -267,26 +296,26 @@ def profile(request: HttpRequest) -> HttpResponse:
     """"This NIK / phone is already used" must be said, so it is rationed: only a verified account within
     PROFILE_RATE_PER_ACCOUNT saves (counted per account, not per address: carriers put thousands of phones
     behind one address), and only a post that passes every other check of the form reaches the question
-    (services.save_profile). An unverified or limited post is answered from the form's own checks alone.
+    (services.save_profile). Only such a post counts against the limit: one the form's own checks refuse asks
+    nothing. An unverified or limited post is answered from the form's own checks alone, the refusal under its
+    own heading (`refusal`), not as a field to correct.
     """
     applicant = _applicant_for(request.user)
     locked = services.profile_is_locked(applicant)
     form = ProfileForm(request.POST or None, user=request.user, locked=locked, initial=_profile_initial(applicant))
+    refusal = None
     if request.method == "POST":
-        refusal = None
         if not request.user.is_verified:
             # An account costs an inbox before it can ask whether a NIK or phone is registered.
             refusal = _("Verify your e-mail address first: open the link we sent you, then save your profile.")
-        else:
+            form.is_valid()  # the entered values stay on the page with the form's own checks
+        elif form.is_valid():
             verdict = limits.hit(request, limits.PROFILE_PER_ACCOUNT, key=_account_key(request))
             if verdict is limits.Verdict.LIMITED:
                 refusal = _("Too many attempts to save the profile. Please wait an hour and try again.")
             elif verdict is limits.Verdict.UNAVAILABLE:
                 refusal = SERVICE_BUSY
-        if refusal is not None:
-            form.is_valid()  # the entered values stay on the page; the form never asks who holds a NIK
-            form.add_error(None, refusal)
-        elif form.is_valid():
+        if refusal is None and form.is_valid():
             try:
                 services.save_profile(user=request.user, **form.cleaned_data)
             except services.ProfileConflict as exc:
@@ -297,7 +326,8 @@ def profile(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Your profile is saved."))
                 return redirect("registration:dashboard")
-    return render(request, "registration/profile.html", {"form": form, "locked": locked, "applicant": applicant})
+    context = {"form": form, "locked": locked, "applicant": applicant, "refusal": refusal}
+    return render(request, "registration/profile.html", context)
 
 
 # --- Joining and the dashboard ------------------------------------------------------------------------
@@ -386,11 +416,9 @@ def _status_row(registration: Registration, joinable: list[Wave]) -> Registratio
         # A prior recipient stays one: joining a later wave would only be screened out again.
         may_rejoin = "prior_awardee" not in result.reason_codes
         appeals = list(registration.appeals.all())
-        closes = appeal_window_closes(result.run.finished_at if result.run else None)
-        left = set(appealable_reasons(result)) - {appeal.reason for appeal in appeals}
-        open_ = closes is not None and timezone.now() < closes and bool(left)
         return RegistrationRow(registration, "ineligible", result.reason_labels, may_rejoin,
-                               next_wave if may_rejoin else None, appeal_until=closes if open_ else None,
+                               next_wave if may_rejoin else None,
+                               appeal_until=services.appeal_open_until(result=result, appeals=appeals),
                                appeals=appeals)
     if result.selected is None:
         return RegistrationRow(registration, "eligible", [])

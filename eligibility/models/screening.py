@@ -36,7 +36,7 @@ class ReasonCode(models.TextChoices):
     BSU = "bsu", _("Kemnaker / BP Jamsostek wage subsidy (BSU) recipient")
     PRIOR_AWARDEE = "prior_awardee", _("Already received Kartu Prakerja")
     KK_LIMIT = "kk_limit", _(
-        "Two members of your family card (KK) registered earlier in this wave or already received Kartu Prakerja")
+        "Two members of the same family card (KK) registered earlier in this wave or already received Kartu Prakerja")
 
 
 class Phase(models.TextChoices):

@@ -10,6 +10,7 @@ import re
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext_lazy as _
 
+from prakerja.lib import numbers
 from prakerja.lib.messages import TranslatableError, bilingual  # noqa: F401 - bilingual is for the commands
 
 # argparse words its own refusals in English; these are the ones an operator meets.
@@ -89,13 +90,25 @@ def wave_number(value: str) -> int:
     return int(value)
 
 
+def whole_number(value: str) -> int:
+    """argparse type of a whole number (>= 0) read by numbers.parse_count: 600000, 600.000, 600,000 and 600_000
+    are the same number; anything else is refused in Indonesian, then English."""
+    try:
+        return numbers.parse_count(value)
+    except numbers.NumberError as exc:
+        raise argparse.ArgumentTypeError(exc.bilingual()) from None
+
+
 def positive_count(value: str) -> int:
-    """argparse type of a count of at least 1 (rows, registrations)."""
-    digits = value.replace("_", "").replace(",", "").strip()
-    if not (digits.isascii() and digits.isdigit()) or int(digits) < 1:
+    """argparse type of a count of at least 1 (rows, registrations), read like `whole_number`."""
+    try:
+        count = numbers.parse_count(value)
+    except numbers.NumberError:
+        count = 0
+    if count < 1:
         raise argparse.ArgumentTypeError(bilingual(
             _("“%(value)s” is not a count: give a whole number of at least 1."), {"value": value}))
-    return int(digits)
+    return count
 
 
 def _translated(message: str) -> str:

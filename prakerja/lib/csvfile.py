@@ -2,10 +2,12 @@
 
 What every file gets, whatever the source of its cells (names, file names, addresses, notes):
 
-- **Formulas neutralised.** A text cell a spreadsheet would run as a formula (its first character, after
-  any leading spaces or line feeds, is `=`, `+`, `-`, `@`, a tab or a carriage return; see the OWASP note
-  on CSV injection) is written with a `'` in front: `=HYPERLINK(...)` -> `'=HYPERLINK(...)`, and it opens
-  as text. neutralise() is the rule; NeutralisedText is its SQL twin, used when the rows come from a query.
+- **Formulas neutralised.** In a CSV, a text cell a spreadsheet would run as a formula (its first character,
+  after any leading spaces or line feeds, is `=`, `+`, `-`, `@`, a tab or a carriage return; see the OWASP
+  note on CSV injection) is written with a `'` in front: `=HYPERLINK(...)` -> `'=HYPERLINK(...)`, and it
+  opens as text. neutralise() is the rule; NeutralisedText is its SQL twin, used when the rows come from a
+  query. An .xlsx needs no mark: every string is stored as a text cell, which no spreadsheet evaluates, so
+  the value is written verbatim (a mark there would show as a visible `'` in the name).
 - **Numbers that are identifiers kept as text.** NIK, KK and phone columns (`Column(as_text=True)`):
   a spreadsheet reads `3201014701860008` as a number and keeps 15 significant digits
   (`3201014701860010` after a save), and `+6281234567890` as the number 6281234567890. In a CSV such a
@@ -125,8 +127,8 @@ def _is_text(rows: QuerySet, key: str) -> bool:
 
 def file_sql(rows: QuerySet, columns: Sequence[Column], *, text_mark: bool = True) -> tuple[str, tuple]:
     """The SQL (and its parameters) a file of `rows` reads: each column's value, text ones passed through
-    the SQL twins (KeptAsText for identifiers when `text_mark`, as in a CSV; NeutralisedText for any other
-    text).
+    the SQL twins when `text_mark` (as in a CSV: KeptAsText for identifiers, NeutralisedText for any other
+    text); without it (an .xlsx, whose text cells are never evaluated) every value as it is.
 
     The twins name their argument up to three times, and the database would compute a formatted column
     (a mask, a CASE over province codes) once per mention. So the columns are computed once in a
@@ -144,7 +146,7 @@ def file_sql(rows: QuerySet, columns: Sequence[Column], *, text_mark: bool = Tru
         reference = connection.ops.quote_name(name)
         if column.as_text and text_mark:
             outer.append(KeptAsText.template % {"expressions": reference})
-        elif _is_text(rows, column.key):
+        elif text_mark and _is_text(rows, column.key):
             outer.append(NeutralisedText.template % {"expressions": reference})
         else:
             outer.append(reference)
@@ -154,7 +156,10 @@ def file_sql(rows: QuerySet, columns: Sequence[Column], *, text_mark: bool = Tru
 
 def _python_chunks(chunks: Iterable[Sequence[tuple]], columns: Sequence[Column], *,
                    text_mark: bool) -> Iterator[list[tuple]]:
-    rules = [keep_as_text if column.as_text and text_mark else neutralise for column in columns]
+    if not text_mark:  # an .xlsx: text cells, written verbatim
+        yield from (list(chunk) for chunk in chunks)
+        return
+    rules = [keep_as_text if column.as_text else neutralise for column in columns]
     for chunk in chunks:
         yield [tuple(rule(cell) if isinstance(cell, str) else cell for rule, cell in zip(rules, row, strict=True))
                for row in chunk]
@@ -203,7 +208,8 @@ def xlsx_blocks(columns: Sequence[Column], rows: QuerySet | Iterable[Sequence[tu
     Written by XlsxWriter in constant_memory mode (each row goes to a temporary file as it is written;
     memory stays flat), then read back in blocks of `block_bytes`: a zip file's directory comes last, so
     the first byte leaves once the whole sheet is written. Every string is a text cell (never a formula,
-    a number or a link); NIK/KK/phone columns carry no apostrophe; formulas are neutralised as in a CSV.
+    a number or a link) written verbatim: no apostrophe before NIK/KK/phone digits or before a value that
+    starts like a formula (`=HYPERLINK(...)` stays that text; a text cell is not evaluated).
     `counter` counts the rows written. At most XLSX_MAX_ROWS rows (ValueError beyond: check first).
     """
     import xlsxwriter  # imported here: only the .xlsx exports need it
@@ -217,17 +223,28 @@ def xlsx_blocks(columns: Sequence[Column], rows: QuerySet | Iterable[Sequence[tu
         worksheet = workbook.add_worksheet(sheet)
         for number, column in enumerate(columns):
             worksheet.set_column(number, number, 20, text if column.as_text else None)
-        worksheet.write_row(0, 0, [neutralise(column.label) for column in columns])
+        _write_row(worksheet, 0, [column.label for column in columns])
         row_number = 0
         for chunk in _chunks(rows, columns, text_mark=False, chunk_rows=chunk_rows):
             if row_number + len(chunk) > XLSX_MAX_ROWS:
                 raise ValueError(f"an .xlsx sheet holds at most {XLSX_MAX_ROWS} rows")
             for row in chunk:
                 row_number += 1
-                worksheet.write_row(row_number, 0, ["" if cell is None else cell for cell in row])
+                _write_row(worksheet, row_number, row)
             if counter is not None:
                 counter[0] += len(chunk)
         workbook.close()
         target.seek(0)
         while block := target.read(block_bytes):
             yield block
+
+
+def _write_row(worksheet, row_number: int, row: Sequence) -> None:
+    """One .xlsx row: every str as a text cell, by write_string, since XlsxWriter's write() turns "{=...}" into
+    an array formula whatever its options say; None and "" as no cell; numbers and dates by write()."""
+    for column_number, cell in enumerate(row):
+        if isinstance(cell, str):
+            if cell:
+                worksheet.write_string(row_number, column_number, cell)
+        elif cell is not None:
+            worksheet.write(row_number, column_number, cell)

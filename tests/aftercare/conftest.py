@@ -30,3 +30,13 @@ def drawn_wave(*, quota: int, people: int, number: int = 20):
         register(new_person(), wave)
     screen(wave)
     return select(wave)
+
+
+def ineligible_in_wave_20(applicant):
+    """The applicant's registration in wave 20, screened out by the ASN list, appeals open for 3 days (the
+    caller sets settings.APPEAL_WINDOW_DAYS = 3)."""
+    wave = make_wave(number=20, quota=2)
+    registration = register(applicant, wave)
+    make_list("asn", [applicant], file_name="bkn-2019.csv")
+    screen(wave)
+    return registration

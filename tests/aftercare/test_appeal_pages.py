@@ -13,7 +13,7 @@ from django.utils import timezone
 from PIL import Image
 
 from aftercare.models import Appeal, AppealFile
-from tests.aftercare.conftest import make_list, make_wave, register, result_of, screen
+from tests.aftercare.conftest import ineligible_in_wave_20, result_of
 
 pytestmark = pytest.mark.django_db
 
@@ -21,11 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def ineligible(applicant, settings):
     settings.APPEAL_WINDOW_DAYS = 3
-    wave = make_wave(number=20, quota=2)
-    registration = register(applicant, wave)
-    make_list("asn", [applicant], file_name="bkn-2019.csv")
-    screen(wave)
-    return registration
+    return ineligible_in_wave_20(applicant)
 
 
 def png() -> SimpleUploadedFile:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import time
+import uuid
 
 from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,7 +15,7 @@ from complaints.models import Complaint
 
 def form_token(age_seconds: float = 60) -> str:
     """The bot-trap stamp of a form rendered `age_seconds` ago."""
-    return signing.dumps(time.time() - age_seconds, salt=FORM_TOKEN_SALT)
+    return signing.dumps([time.time() - age_seconds, uuid.uuid4().hex], salt=FORM_TOKEN_SALT)
 
 
 def complaint_data(**overrides) -> dict:

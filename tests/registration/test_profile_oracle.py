@@ -41,10 +41,35 @@ def test_a_post_failing_another_check_does_not_learn_it(client, applicant, verif
 def test_a_verified_account_past_its_limit_learns_nothing_more(client, applicant, verified_user, settings):
     settings.PROFILE_RATE_PER_ACCOUNT = "3/h"
     client.force_login(verified_user)
-    for _ in range(3):  # every post counts, valid or not
-        _post(client, applicant)
+    for _ in range(3):  # every post that passes the form's own checks counts (each one asks the question)
+        assert _says_taken(_post(client, applicant, birth_date=applicant.birth_date.isoformat()))
     page = _post(client, applicant, birth_date=applicant.birth_date.isoformat())
     assert "Terlalu banyak percobaan" in page and not _says_taken(page)
+    assert not Applicant.objects.filter(user=verified_user).exists()
+
+
+def test_posts_the_form_itself_refuses_do_not_count(client, applicant, verified_user, settings):
+    settings.PROFILE_RATE_PER_ACCOUNT = "3/h"
+    client.force_login(verified_user)
+    for _ in range(5):  # the birth date does not match the NIK: refused by the form, nothing asked
+        page = _post(client, applicant)
+        assert "tidak sama dengan yang tercantum di NIK" in page and "Terlalu banyak percobaan" not in page
+    assert _says_taken(_post(client, applicant, birth_date=applicant.birth_date.isoformat()))
+
+
+@pytest.mark.parametrize(("language", "heading", "message", "wrong_heading"), [
+    ("id", "Profil Anda belum disimpan.", "Terlalu banyak percobaan", "Perbaiki isian yang ditandai"),
+    ("en", "Your profile was not saved.", "Too many attempts to save the profile", "Please correct the fields"),
+])
+def test_the_limit_has_its_own_heading(client, applicant, verified_user, settings, language, heading, message,
+                                       wrong_heading):
+    settings.PROFILE_RATE_PER_ACCOUNT = "1/h"
+    client.cookies["django_language"] = language
+    client.force_login(verified_user)
+    _post(client, applicant, birth_date=applicant.birth_date.isoformat())
+    page = _post(client, applicant, nik="3578010505950002", birth_date="1995-05-05", phone="081298765432")
+    assert heading in page and message in page
+    assert wrong_heading not in page
     assert not Applicant.objects.filter(user=verified_user).exists()
 
 

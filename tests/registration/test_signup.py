@@ -24,7 +24,9 @@ def test_it_creates_an_unverified_account_with_keyed_digests_of_ip_and_user_agen
     assert response.status_code == 302
     assert response["Location"] == reverse("registration:signup_done")
     user = User.objects.get()
-    assert user.email == "rina@example.com"  # stored in lower case
+    # Mail goes to the address as typed (docs/DOMAIN.md): only the case-blind domain is lowered; the inbox
+    # (one account per inbox, any case) is the canonical form.
+    assert (user.email, user.email_canonical) == ("Rina@example.com", "rina@example.com")
     assert user.email_verified_at is None
     assert user.check_password(PASSWORD)
     assert user.signup_ip_digest == keyed_digest("203.0.113.7")
@@ -35,11 +37,11 @@ def test_it_sends_a_verification_link(client):
     sign_up(client)
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
-    assert message.to == ["rina@example.com"]
+    assert message.to == ["Rina@example.com"]
     assert "Verifikasi" in message.subject
     assert "http://testserver/verifikasi/" in message.body
     follow = client.get(reverse("registration:signup_done"))
-    assert "rina@example.com" in follow.content.decode()
+    assert "Rina@Example.com" in follow.content.decode()  # as typed
 
 
 def test_an_address_already_taken_gets_the_same_page_and_its_owner_an_e_mail(client, applicant):
@@ -56,7 +58,7 @@ def test_an_address_already_taken_gets_the_same_page_and_its_owner_an_e_mail(cli
     assert "/verifikasi/" not in notice.body
     assert verification.to == ["baru@example.com"] and "/verifikasi/" in verification.body
     page = client.get(taken["Location"]).content.decode()
-    assert "siti@example.com" in page and "Jika alamat ini sudah memiliki akun" in page
+    assert "SITI@example.com" in page and "Jika alamat ini sudah memiliki akun" in page
 
 
 @pytest.mark.parametrize("password, message", [
@@ -89,3 +91,9 @@ def test_repeated_sign_ups_with_a_taken_address_send_its_owner_one_e_mail_an_hou
     assert [message.to for message in mail.outbox] == [["siti@example.com"]]
     assert User.objects.count() == 1
 
+
+def test_another_spelling_of_the_address_is_the_same_account(client):
+    sign_up(client)
+    sign_up(Client(), email="rina@EXAMPLE.com")
+    assert User.objects.count() == 1
+    assert User.objects.get_by_natural_key("rINA@example.COM").email == "Rina@example.com"

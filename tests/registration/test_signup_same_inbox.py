@@ -33,8 +33,8 @@ def test_a_gmail_alias_of_an_account_is_told_by_e_mail_not_on_the_page(alias):
 def test_mail_goes_to_the_address_as_typed():
     sign_up(Client(), "Siti.Aminah+Prakerja@Gmail.com")
     user = User.objects.get()
-    assert (user.email, user.email_canonical) == ("siti.aminah+prakerja@gmail.com", "sitiaminah@gmail.com")
-    assert mail.outbox[0].to == ["siti.aminah+prakerja@gmail.com"]
+    assert (user.email, user.email_canonical) == ("Siti.Aminah+Prakerja@gmail.com", "sitiaminah@gmail.com")
+    assert mail.outbox[0].to == ["Siti.Aminah+Prakerja@gmail.com"]  # the domain, case-blind, is lowered
 
 
 def test_the_rate_limit_counts_every_spelling_of_one_inbox(settings):

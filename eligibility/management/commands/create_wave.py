@@ -28,7 +28,8 @@ class Command(cli.Command):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("number", type=cli.wave_number, help="the wave number, e.g. 12")
-        parser.add_argument("--quota", type=cli.positive_count, required=True, help="how many recipients")
+        parser.add_argument("--quota", type=cli.whole_number, required=True,
+                            help="how many recipients, e.g. 600000 or 600.000")
         parser.add_argument("--opens", type=wib_moment, required=True, help="opening time, WIB")
         parser.add_argument("--closes", type=wib_moment, required=True, help="deadline, WIB")
 

@@ -22,6 +22,9 @@ class Command(cli.Command):
             self.stdout.write(cli.bilingual(_("Wave %(number)s is already published (status: %(status)s); nothing "
                                               "changed."), {"number": number, "status": Wave.Status(wave.status).label}))
             return
+        refused = waves.refusal("publish", wave)
+        if refused is not None:  # said before the statement, not after a confirmation
+            raise cli.refused(refused)
         cli.confirm(self, waves.statement("publish", wave), yes=yes)
         try:
             wave = waves.publish_wave(wave=wave, by=staff)

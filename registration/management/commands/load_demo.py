@@ -81,6 +81,7 @@ class Command(BaseCommand):
                 closes = format_wib(wave.closes_at)
             self.stdout.write(self.style.SUCCESS(f"Open wave: {wave.number}, closes {closes}"))
         self.stdout.write(self.style.SUCCESS(f"Staff login: {STAFF_EMAIL} / {STAFF_PASSWORD}  at http://127.0.0.1:8000/admin/"))
+        self._demo_applicants_line()
         # Staff pages need a second factor: the demo account has an authenticator whose code a command prints.
         enrol_for_demo(user=staff)
         self.stdout.write(self.style.SUCCESS(
@@ -123,7 +124,13 @@ class Command(BaseCommand):
             f"Past wave 11: {PAST_APPLICANTS} registrations, closed; the worker screens it "
             "(then run the selection in the admin)."
         ))
+
+    def _demo_applicants_line(self) -> None:
+        """Every run, not only the one that created them: the line scrolls away, and a newcomer reruns make run."""
+        first, second = (person["email"] for person in _demo_people(2))
+        if get_user_model().objects.filter(email__in=[first, second]).count() < 2:
+            return  # not a demo database (or its applicants were removed): nothing to sign in with
         # people[0] is on the demo ASN list (every seventh is), people[1] is not.
         self.stdout.write(self.style.SUCCESS(
-            f"Demo applicants (password {STAFF_PASSWORD}) at http://127.0.0.1:8000/masuk/ : {people[0]['email']} "
-            f"(on the ASN list), {people[1]['email']} (eligible)"))
+            f"Demo applicants (password {STAFF_PASSWORD}) at http://127.0.0.1:8000/masuk/ : {first} "
+            f"(on the ASN list), {second} (eligible)"))

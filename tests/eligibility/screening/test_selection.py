@@ -97,7 +97,7 @@ def test_the_command_says_in_both_languages_why_a_wave_cannot_be_selected(wave):
     with pytest.raises(CommandError) as refused:
         call_command("select_awardees", str(wave.number), "--yes")
     indonesian, english = str(refused.value).split(" / ")
-    assert indonesian == f"Gelombang {wave.number} harus diseleksi sebelum penetapan peserta (statusnya Dibuka)."
+    assert indonesian == f"Gelombang {wave.number} harus disaring sebelum penetapan peserta (statusnya Dibuka)."
     assert english == f"Wave {wave.number} must be screened before the selection (it is Open)."
     assert not Wave.objects.get(pk=wave.pk).seed_is_revealed
 

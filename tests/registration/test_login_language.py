@@ -1,0 +1,40 @@
+"""Signing in on a browser without a language choice brings back the account's language (User.language); a
+choice made on this browser stays."""
+import pytest
+from django.urls import reverse
+
+from registration.models import User
+from tests.registration.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def _log_in(client, applicant):
+    return client.post(reverse("registration:login"), {"username": applicant.user.email, "password": PASSWORD},
+                       follow=True, REMOTE_ADDR="198.51.100.4")
+
+
+@pytest.mark.parametrize(("language", "html_lang", "text"), [("en", "en", "My registrations"),
+                                                             ("id", "id", "Pendaftaran saya")])
+def test_it_signs_in_in_the_account_language(client, applicant, language, html_lang, text):
+    User.objects.filter(pk=applicant.user.pk).update(language=language)
+    page = _log_in(client, applicant).content.decode()
+    assert f'<html lang="{html_lang}">' in page and text in page
+    assert client.cookies["django_language"].value == language
+    page = client.get(reverse("registration:profile")).content.decode()
+    assert f'<html lang="{html_lang}">' in page
+
+
+def test_a_choice_made_on_this_browser_stays(client, applicant):
+    User.objects.filter(pk=applicant.user.pk).update(language="en")
+    client.post(reverse("set_language"), {"language": "id"})
+    page = _log_in(client, applicant).content.decode()
+    assert '<html lang="id">' in page
+    assert client.cookies["django_language"].value == "id"
+
+
+def test_a_failed_login_sets_no_language(client, applicant):
+    User.objects.filter(pk=applicant.user.pk).update(language="en")
+    client.post(reverse("registration:login"), {"username": applicant.user.email, "password": "salah"},
+                REMOTE_ADDR="198.51.100.4")
+    assert "django_language" not in client.cookies
