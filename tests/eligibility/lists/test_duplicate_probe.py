@@ -1,5 +1,5 @@
-"""Duplicate NIKs seen while digesting: their extra lines are deleted before the unique index is built, and the
-table ends the same as when the index fails first (duplicates the probe missed)."""
+"""Duplicate NIKs seen while digesting: the table is rebuilt without them before its unique index is tried once,
+and ends the same as when the index fails first (duplicates the probe missed)."""
 from __future__ import annotations
 
 import pytest
@@ -69,7 +69,7 @@ def _primary_key_columns(table: str) -> list[str]:
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
-def test_duplicates_seen_are_deleted_before_the_key_is_built_once(write_csv, probe_everything):
+def test_duplicates_seen_are_removed_before_the_key_is_built_once(write_csv, probe_everything):
     version, key_builds = _load_prior_awardees(write_csv)
 
     assert key_builds == 1
