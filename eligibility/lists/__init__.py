@@ -22,7 +22,10 @@ How a file goes in (PostgreSQL), in ONE transaction, so that a failure or a kill
    file, and streamed with a binary COPY into the version's fresh, unindexed table while PostgreSQL
    stores the previous chunks. The raw NIKs never reach the database.
 3. The primary key (the unique index) is built once, on the filled table. A file with duplicate NIKs
-   makes that fail: the table is then rebuilt with one row per digest (the slower, rarer path).
+   has its table rebuilt first with one row per digest, in digest order (so the key's build finds
+   its input sorted). The digest processes keep a 1-in-256 sample of the digests
+   (digests.DigestPool.duplicates_seen) that tells such a file before the key is tried; duplicates
+   the sample misses make the key fail, and the table is rebuilt then (the slower, rarer path).
 4. ANALYZE, then the swap: the category's active version becomes `replaced`, the new one `active`
    (the partial unique constraint allows one active version per category). A load with too many bad
    rows, or much smaller than the list in force, stops before the swap in `needs_confirmation`, its

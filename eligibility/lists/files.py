@@ -214,22 +214,27 @@ class LineReader:
                 chunk = chunk.replace(b"\r\n", b"\n")
             count = chunk.count(b"\n")
             self.lines += count
-            if self._plain_chunk.fullmatch(chunk):
+            # match(), not fullmatch(): where a line is refused, fullmatch() would backtrack through every
+            # plain line before it before failing; match() stops there, and the mixed parse goes on from it.
+            plain_end = self._plain_chunk.match(chunk).end()
+            if plain_end == len(chunk):
                 self.good += count
             else:
-                chunk = self._parse_mixed(chunk, first_line)
+                chunk = self._parse_mixed(chunk, first_line, plain_end)
             first_line += count
             self.bytes_read = self.file.tell() - self.layout.data_offset
             if chunk:
                 yield chunk
 
-    def _parse_mixed(self, chunk: bytes, first_line: int) -> bytes:
-        """A chunk with a line the plain pattern refuses: the runs of plain lines pass as they are (one C call
-        each, the same compiled pattern) and only the lines between them take the csv path (_parse). A file
-        with one bad line in 10,000 thus stays on the fast path for all the others."""
+    def _parse_mixed(self, chunk: bytes, first_line: int, plain_end: int) -> bytes:
+        """A chunk with a line the plain pattern refuses (its plain lines end at byte `plain_end`): the runs of
+        plain lines pass as they are (one C call each, the same compiled pattern) and only the lines between
+        them take the csv path (_parse). A file with one bad line in 10,000 thus stays on the fast path for
+        all the others."""
         out, at, line = [], 0, first_line
         while at < len(chunk):
-            end = self._plain_chunk.match(chunk, at).end()  # the longest run of plain lines from `at`
+            # The longest run of plain lines from `at` (the first one is known).
+            end = plain_end if at == 0 else self._plain_chunk.match(chunk, at).end()
             if end > at:
                 count = chunk.count(b"\n", at, end)
                 self.good += count

@@ -23,7 +23,7 @@ def _read(lines: list[str], *, mixed: bool, chunk_bytes: int = 64) -> tuple[byte
     sink = io.StringIO()
     reader = LineReader(io.BytesIO(data), layout, sink)
     if not mixed:  # the reference: every chunk that is not wholly plain line by line through csv
-        reader._parse_mixed = reader._parse
+        reader._parse_mixed = lambda chunk, first_line, plain_end: reader._parse(chunk, first_line)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(files, "CHUNK_BYTES", chunk_bytes)
         blocks = b"".join(reader.blocks())
