@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Func
 
 from prakerja.lib.identity import PROVINCE_CODES
-from prakerja.lib.privacy import OneArgFunc
+from prakerja.lib.privacy import MaskedPhone, OneArgFunc
 
 
 class ProvinceName(OneArgFunc):
@@ -44,6 +44,13 @@ class WibIsoformat(OneArgFunc):
 # flagged, and flagged events of one key whose positions lie within `span` of each other form one cluster
 # (overlapping dense windows merge). So a family of two on one connection never reaches a threshold of
 # three, while forty accounts made from one phone in an hour form one cluster.
+#
+# Every window below is computed in one pass over rows sorted once by (key, position): "dense_before"
+# counts the dense windows that start in [pos - span, pos] with COUNT, which PostgreSQL slides through the
+# frame (it has an inverse transition); MAX there was recomputed over the whole frame for every row, so a
+# carrier-grade NAT address with hundreds of thousands of sign-ups cost rows x frame. The members of each
+# cluster are aggregated by the database too (one row per cluster, the ids as a JSON array in position
+# order): no flagged row reaches Python.
 
 _EPOCH = {
     "postgresql": "CAST(EXTRACT(EPOCH FROM {col}) AS BIGINT)",
@@ -51,32 +58,61 @@ _EPOCH = {
 }
 _PHONE_NUMBER = "CAST(SUBSTR({col}, 4) AS BIGINT)"
 
-CLUSTER_SQL = """
-WITH ev AS ({events}),
-dense AS (
+_SIGNAL_SQL = """
+{name}_ev AS ({events}),
+{name}_dense AS (
     SELECT reg_id, k1, k2, pos,
-           COUNT(*) OVER (PARTITION BY k1, k2 ORDER BY pos
-                          RANGE BETWEEN CURRENT ROW AND {span} FOLLOWING) AS ahead
-    FROM ev
+           COUNT(*) OVER (PARTITION BY {keys} ORDER BY pos RANGE BETWEEN CURRENT ROW AND {span} FOLLOWING) AS ahead
+    FROM {name}_ev
 ),
-marked AS (
+{name}_marked AS (
     SELECT reg_id, k1, k2, pos,
-           MAX(CASE WHEN ahead >= {min_count} THEN pos END)
-               OVER (PARTITION BY k1, k2 ORDER BY pos RANGE BETWEEN {span} PRECEDING AND CURRENT ROW) AS window_start
-    FROM dense
+           COUNT(CASE WHEN ahead >= {min_count} THEN 1 END)
+               OVER (PARTITION BY {keys} ORDER BY pos RANGE BETWEEN {span} PRECEDING AND CURRENT ROW) AS dense_before
+    FROM {name}_dense
 ),
-members AS (
-    SELECT reg_id, k1, k2, pos, LAG(pos) OVER (PARTITION BY k1, k2 ORDER BY pos, reg_id) AS prev_pos
-    FROM marked
-    WHERE window_start IS NOT NULL
-)
-SELECT k1, k2,
-       SUM(CASE WHEN prev_pos IS NULL OR pos - prev_pos > {span} THEN 1 ELSE 0 END)
-           OVER (PARTITION BY k1, k2 ORDER BY pos, reg_id ROWS UNBOUNDED PRECEDING) AS island,
-       pos, reg_id
-FROM members
-ORDER BY k1, k2, island, pos, reg_id
-"""
+{name}_members AS (
+    SELECT reg_id, k1, k2, pos, LAG(pos) OVER (PARTITION BY {keys} ORDER BY pos) AS prev_pos
+    FROM {name}_marked
+    WHERE dense_before > 0
+),
+{name}_islands AS (
+    SELECT reg_id, k1, k2, pos,
+           SUM(CASE WHEN prev_pos IS NULL OR pos - prev_pos > {span} THEN 1 ELSE 0 END)
+               OVER (PARTITION BY {keys} ORDER BY pos RANGE UNBOUNDED PRECEDING) AS island
+    FROM {name}_members
+),
+{name}_clusters AS ({grouped})"""
+# Every window orders by position only, so one sort serves them all. Events at one position are peers in no
+# particular order, which cannot change the clusters: whichever peer comes first, it alone may see a gap
+# (the others follow it at distance 0), and the island number, a RANGE sum, counts every peer's gap, so
+# all peers share one island. The ids' order inside a cluster is fixed where they are aggregated
+# (position, then id).
+
+# One row per cluster: size, first and last position, the ids in (position, id) order and the first id.
+_GROUPED = {
+    "postgresql": """
+    SELECT k1, k2, COUNT(*) AS size, MIN(pos) AS first_pos, MAX(pos) AS last_pos,
+           jsonb_agg(reg_id ORDER BY pos, reg_id) AS ids, (MIN(ARRAY[pos, reg_id]))[2] AS first_id
+    FROM {name}_islands GROUP BY k1, k2, island""",
+    # SQLite's aggregates take no ORDER BY: an ordered window over the whole cluster, read on its first row.
+    "sqlite": """
+    SELECT k1, k2, size, first_pos, last_pos, ids, first_id
+    FROM (SELECT k1, k2, reg_id AS first_id, COUNT(*) OVER w AS size, MIN(pos) OVER w AS first_pos,
+                 MAX(pos) OVER w AS last_pos,
+                 json_group_array(reg_id) OVER (w ORDER BY pos, reg_id
+                                                ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS ids,
+                 ROW_NUMBER() OVER (w ORDER BY pos, reg_id) AS nth
+          FROM {name}_islands WINDOW w AS (PARTITION BY k1, k2, island))
+    WHERE nth = 1""",
+}
+_TIMESTAMP = {"postgresql": "TO_TIMESTAMP({col})", "sqlite": "DATETIME({col}, 'unixepoch')"}
+# The key staff see: the first 8 hex digits of each digest (as reports.models.JokiCluster.key says).
+_DIGEST_KEY = ("SUBSTR(REPLACE(CAST(k1 AS TEXT), '-', ''), 1, 8)"
+               " || COALESCE(':' || SUBSTR(REPLACE(CAST(k2 AS TEXT), '-', ''), 1, 8), '')")
+
+
+_TWO_KEY_SIGNALS = ("signup_device", "join_device")
 
 
 def cluster_events_sql(signal: str, *, vendor: str, tables: dict[str, str]) -> str:
@@ -105,11 +141,36 @@ def cluster_events_sql(signal: str, *, vendor: str, tables: dict[str, str]) -> s
     raise ValueError(signal)
 
 
-def cluster_sql(signal: str, *, vendor: str, tables: dict[str, str], span: int, min_count: int) -> str:
-    # span and min_count are ints from settings, formatted in: SQLite wants frame offsets to be literals.
-    return CLUSTER_SQL.format(
-        events=cluster_events_sql(signal, vendor=vendor, tables=tables), span=int(span), min_count=int(min_count)
-    )
+def clusters_sql(signals: list[tuple[str, int, int]], *, vendor: str, tables: dict[str, str]) -> tuple[str, int]:
+    """One statement listing every joki cluster of one wave, for the `(signal, span, min_count)` given.
+
+    Returns the SQL and how many `%s` (each the wave id) it takes. Its rows are `signal, key, first_at,
+    last_at, size, registration_ids, first_id`: key as JokiCluster.key (digest prefixes, or the masked first
+    and last phone number of a sequence), first_at/last_at the first and last event's time (NULL for phone
+    sequences), registration_ids a JSON array in position order, first_id its first item. Unordered.
+    """
+    vendor = "postgresql" if vendor == "postgresql" else "sqlite"
+    parts, selects = [], []
+    for signal, span, min_count in signals:
+        # span and min_count are ints from settings, formatted in: SQLite wants frame offsets to be literals.
+        parts.append(_SIGNAL_SQL.format(
+            name=signal, events=cluster_events_sql(signal, vendor=vendor, tables=tables), span=int(span),
+            # Only keys that vary: a constant k2 (NULL) in the windows would make PostgreSQL sort again.
+            keys="k1, k2" if signal in _TWO_KEY_SIGNALS else "k1",
+            min_count=int(min_count), grouped=_GROUPED[vendor].format(name=signal),
+        ))
+        if signal == "phone_sequence":
+            # mask_phone() in SQL (prakerja.lib.privacy.MaskedPhone) of the first and last number.
+            first, last = (MaskedPhone.template % {"expressions": f"('+62' || CAST({col} AS TEXT))"}
+                           for col in ("first_pos", "last_pos"))
+            key, first_at, last_at = f"{first} || ' – ' || {last}", "NULL", "NULL"
+        else:
+            key = _DIGEST_KEY
+            first_at, last_at = (_TIMESTAMP[vendor].format(col=col) for col in ("first_pos", "last_pos"))
+        selects.append(f"SELECT '{signal}' AS signal, {key} AS key, {first_at} AS first_at, {last_at} AS last_at, "
+                       f"size, ids AS registration_ids, first_id FROM {signal}_clusters")
+    sql = "WITH " + ",".join(parts) + "\n" + "\nUNION ALL\n".join(selects)
+    return sql, len(signals)
 
 
 class FirstItems(Func):
