@@ -112,33 +112,34 @@ _DIGEST_KEY = ("SUBSTR(REPLACE(CAST(k1 AS TEXT), '-', ''), 1, 8)"
                " || COALESCE(':' || SUBSTR(REPLACE(CAST(k2 AS TEXT), '-', ''), 1, 8), '')")
 
 
-_TWO_KEY_SIGNALS = ("signup_device", "join_device")
+# The signal's events read from one source (its rows read once for both signals that use it):
+# signal -> (source, k1, k2, condition).
+_SIGNAL_EVENTS = {
+    "signup_ip": ("signup", "ip", "NULL", "TRUE"),
+    "signup_device": ("signup", "ip", "ua", "ua IS NOT NULL"),
+    "join_ip": ("joined", "ip", "NULL", "TRUE"),
+    "join_device": ("joined", "ip", "ua", "ua IS NOT NULL"),
+    # Numbers of one length only are compared: k1 is the length of the E.164 number.
+    "phone_sequence": ("phone", "length", "NULL", "TRUE"),
+}
 
 
-def cluster_events_sql(signal: str, *, vendor: str, tables: dict[str, str]) -> str:
-    """The events of one signal for one wave (`%s` = the wave id), as `reg_id, k1, k2, pos`."""
+def cluster_source_sql(source: str, *, vendor: str, tables: dict[str, str]) -> str:
+    """The rows of one wave (`%s` = the wave id) a signal's events come from: `reg_id, ip, ua, pos` for the
+    account's sign-up ("signup") and the registration ("joined"), `reg_id, length, pos` for the phone number."""
     epoch = _EPOCH["postgresql" if vendor == "postgresql" else "sqlite"]
     r, a, u = tables["registration"], tables["applicant"], tables["user"]
-    base = f"FROM {r} r JOIN {u} u ON u.id = r.applicant_id"
-    if signal == "signup_ip":
-        return (f"SELECT r.id AS reg_id, u.signup_ip_digest AS k1, NULL AS k2, {epoch.format(col='u.date_joined')} AS pos "
-                f"{base} WHERE r.wave_id = %s AND u.signup_ip_digest IS NOT NULL")
-    if signal == "signup_device":
-        return (f"SELECT r.id AS reg_id, u.signup_ip_digest AS k1, u.signup_user_agent_digest AS k2, "
-                f"{epoch.format(col='u.date_joined')} AS pos {base} WHERE r.wave_id = %s "
-                f"AND u.signup_ip_digest IS NOT NULL AND u.signup_user_agent_digest IS NOT NULL")
-    if signal == "join_ip":
-        return (f"SELECT r.id AS reg_id, r.ip_digest AS k1, NULL AS k2, {epoch.format(col='r.registered_at')} AS pos "
-                f"FROM {r} r WHERE r.wave_id = %s AND r.ip_digest IS NOT NULL")
-    if signal == "join_device":
-        return (f"SELECT r.id AS reg_id, r.ip_digest AS k1, r.user_agent_digest AS k2, "
-                f"{epoch.format(col='r.registered_at')} AS pos FROM {r} r WHERE r.wave_id = %s "
-                f"AND r.ip_digest IS NOT NULL AND r.user_agent_digest IS NOT NULL")
-    if signal == "phone_sequence":
-        # Numbers of one length only are compared: k1 is the length of the E.164 number.
-        return (f"SELECT r.id AS reg_id, LENGTH(p.phone) AS k1, NULL AS k2, {_PHONE_NUMBER.format(col='p.phone')} AS pos "
+    if source == "signup":
+        return (f"SELECT r.id AS reg_id, u.signup_ip_digest AS ip, u.signup_user_agent_digest AS ua, "
+                f"{epoch.format(col='u.date_joined')} AS pos FROM {r} r JOIN {u} u ON u.id = r.applicant_id "
+                f"WHERE r.wave_id = %s AND u.signup_ip_digest IS NOT NULL")
+    if source == "joined":
+        return (f"SELECT r.id AS reg_id, r.ip_digest AS ip, r.user_agent_digest AS ua, "
+                f"{epoch.format(col='r.registered_at')} AS pos FROM {r} r WHERE r.wave_id = %s AND r.ip_digest IS NOT NULL")
+    if source == "phone":
+        return (f"SELECT r.id AS reg_id, LENGTH(p.phone) AS length, {_PHONE_NUMBER.format(col='p.phone')} AS pos "
                 f"FROM {r} r JOIN {a} p ON p.user_id = r.applicant_id WHERE r.wave_id = %s")
-    raise ValueError(signal)
+    raise ValueError(source)
 
 
 def clusters_sql(signals: list[tuple[str, int, int]], *, vendor: str, tables: dict[str, str]) -> tuple[str, int]:
@@ -150,13 +151,17 @@ def clusters_sql(signals: list[tuple[str, int, int]], *, vendor: str, tables: di
     sequences), registration_ids a JSON array in position order, first_id its first item. Unordered.
     """
     vendor = "postgresql" if vendor == "postgresql" else "sqlite"
-    parts, selects = [], []
+    sources = list(dict.fromkeys(_SIGNAL_EVENTS[signal][0] for signal, _span, _min in signals))
+    parts = [f"{source}_src AS ({cluster_source_sql(source, vendor=vendor, tables=tables)})" for source in sources]
+    selects = []
     for signal, span, min_count in signals:
+        source, k1, k2, condition = _SIGNAL_EVENTS[signal]
+        events = f"SELECT reg_id, {k1} AS k1, {k2} AS k2, pos FROM {source}_src WHERE {condition}"
         # span and min_count are ints from settings, formatted in: SQLite wants frame offsets to be literals.
         parts.append(_SIGNAL_SQL.format(
-            name=signal, events=cluster_events_sql(signal, vendor=vendor, tables=tables), span=int(span),
+            name=signal, events=events, span=int(span),
             # Only keys that vary: a constant k2 (NULL) in the windows would make PostgreSQL sort again.
-            keys="k1, k2" if signal in _TWO_KEY_SIGNALS else "k1",
+            keys="k1" if k2 == "NULL" else "k1, k2",
             min_count=int(min_count), grouped=_GROUPED[vendor].format(name=signal),
         ))
         if signal == "phone_sequence":
@@ -170,7 +175,7 @@ def clusters_sql(signals: list[tuple[str, int, int]], *, vendor: str, tables: di
         selects.append(f"SELECT '{signal}' AS signal, {key} AS key, {first_at} AS first_at, {last_at} AS last_at, "
                        f"size, ids AS registration_ids, first_id FROM {signal}_clusters")
     sql = "WITH " + ",".join(parts) + "\n" + "\nUNION ALL\n".join(selects)
-    return sql, len(signals)
+    return sql, len(sources)
 
 
 class FirstItems(Func):
