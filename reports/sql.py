@@ -60,10 +60,17 @@ _PHONE_NUMBER = "CAST(SUBSTR({col}, 4) AS BIGINT)"
 
 _SIGNAL_SQL = """
 {name}_ev AS ({events}),
+{name}_keyed AS (
+    SELECT reg_id, k1, k2, pos,
+           COUNT(*) OVER (PARTITION BY {keys} ORDER BY pos
+                          RANGE BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS key_events
+    FROM {name}_ev
+),
 {name}_dense AS (
     SELECT reg_id, k1, k2, pos,
            COUNT(*) OVER (PARTITION BY {keys} ORDER BY pos RANGE BETWEEN CURRENT ROW AND {span} FOLLOWING) AS ahead
-    FROM {name}_ev
+    FROM {name}_keyed
+    WHERE key_events >= {min_count}
 ),
 {name}_marked AS (
     SELECT reg_id, k1, k2, pos,
@@ -83,7 +90,10 @@ _SIGNAL_SQL = """
     FROM {name}_members
 ),
 {name}_clusters AS ({grouped})"""
-# Every window orders by position only, so one sort serves them all. Events at one position are peers in no
+# Events of a key with fewer than `min_count` events in all can be in no dense window: the first window (the
+# whole key, computed once per key) drops them, so the sliding windows see only the keys that may cluster
+# (most sign-up and join addresses are one person's). Every window orders by position only, so one sort
+# serves them all. Events at one position are peers in no
 # particular order, which cannot change the clusters: whichever peer comes first, it alone may see a gap
 # (the others follow it at distance 0), and the island number, a RANGE sum, counts every peer's gap, so
 # all peers share one island. The ids' order inside a cluster is fixed where they are aggregated
