@@ -466,8 +466,11 @@ def funnel(summary: WaveSummary) -> list[tuple[str, str, int | str]]:
 def shown_clusters(summary: WaveSummary, *, clusters: int, per_cluster: int) -> list[JokiCluster]:
     """The summary's `clusters` biggest joki clusters, each with `first_ids`: the ids of its first `per_cluster`
     registrations. The whole member lists stay in the database (memory bounded whatever the wave's size)."""
-    return list(summary.clusters.defer("registration_ids")
-                .annotate(first_ids=FirstItems("registration_ids", per_cluster))[:clusters])
+    # The biggest are picked first, in a subquery: PostgreSQL computes a select list before sorting, so the first
+    # items of every cluster of the summary (thousands at 6 M) would be cut out of their lists to keep `clusters`.
+    biggest = summary.clusters.order_by(*JokiCluster._meta.ordering).values("pk")[:clusters]
+    return list(JokiCluster.objects.filter(pk__in=biggest).order_by(*JokiCluster._meta.ordering)
+                .defer("registration_ids").annotate(first_ids=FirstItems("registration_ids", per_cluster)))
 
 
 def cluster_members(clusters: Iterable[JokiCluster], *, per_cluster: int) -> dict[int, Registration]:
