@@ -173,10 +173,6 @@ def _reason_filter(code: str) -> Q:
     return Q(padded_reasons__contains=f";{code};")
 
 
-def _with_padded_reasons(qs: QuerySet) -> QuerySet:
-    return qs.alias(padded_reasons=Concat(Value(";"), "reasons", Value(";")))
-
-
 def wave_days(wave: Wave) -> list[dt.date]:
     """Every WIB day the wave was open, from opens_at to the last instant before closes_at."""
     first = timezone.localtime(wave.opens_at, WIB).date()
@@ -224,38 +220,38 @@ def build_summary(*, wave: Wave, run: ScreeningRun) -> WaveSummary:
 
 
 def _compute_summary(*, wave: Wave, run: ScreeningRun, selected_at: dt.datetime | None) -> WaveSummary:
-    """The unsaved summary: one aggregate query over the results, one GROUP BY province, one per day."""
-    results = _with_padded_reasons(ScreeningResult.objects.filter(wave=wave))
+    """The unsaved summary: one pass over the wave's registrations with their results, counted per province and
+    WIB day with FILTER clauses (a few hundred groups), whose rows are then added up for the totals, the
+    provinces and the days."""
     eligible, ineligible = ScreeningResult.Status.ELIGIBLE, ScreeningResult.Status.INELIGIBLE
-    totals = results.aggregate(
-        n_eligible=Count("pk", filter=Q(status=eligible)),
-        n_ineligible=Count("pk", filter=Q(status=ineligible)),
-        n_selected=Count("pk", filter=Q(status=eligible, selected=True)),
-        n_reserve=Count("pk", filter=Q(status=eligible, selected=False)),
+    counts = {
+        "n_registrations": Count("pk"),
+        "n_eligible": Count("pk", filter=Q(result__status=eligible)),
+        "n_ineligible": Count("pk", filter=Q(result__status=ineligible)),
+        "n_selected": Count("pk", filter=Q(result__status=eligible, result__selected=True)),
+        "n_reserve": Count("pk", filter=Q(result__status=eligible, result__selected=False)),
         # kk_limit is only given to registrations with no other reason, so "ineligible and not only
         # kk_limit" is "excluded by at least one list".
-        n_excluded_by_lists=Count("pk", filter=Q(status=ineligible) & ~Q(reasons=ReasonCode.KK_LIMIT)),
-        **{f"n_reason_{code}": Count("pk", filter=Q(status=ineligible) & _reason_filter(code)) for code in ReasonCode},
-    )
-    per_province = list(
+        "n_excluded_by_lists": Count("pk", filter=Q(result__status=ineligible) & ~Q(result__reasons=ReasonCode.KK_LIMIT)),
+        **{f"n_reason_{code}": Count("pk", filter=Q(result__status=ineligible) & _reason_filter(code))
+           for code in ReasonCode},
+    }
+    groups = list(
         Registration.objects.filter(wave=wave)
-        .values(code=Substr("applicant__nik", 1, 2))
-        .annotate(
-            n_registrations=Count("pk"),
-            n_eligible=Count("pk", filter=Q(result__status=eligible)),
-            n_selected=Count("pk", filter=Q(result__status=eligible, result__selected=True)),
-        )
-        .order_by("code")
-        .values_list("code", "n_registrations", "n_eligible", "n_selected")
+        .alias(padded_reasons=Concat(Value(";"), "result__reasons", Value(";")))
+        .values(code=Substr("applicant__nik", 1, 2), day=TruncDate("registered_at", tzinfo=WIB))
+        .annotate(**counts)
+        .order_by()
     )
-    by_day = dict(
-        Registration.objects.filter(wave=wave)
-        .annotate(day=TruncDate("registered_at", tzinfo=WIB))
-        .values("day")
-        .annotate(n=Count("pk"))
-        .order_by("day")
-        .values_list("day", "n")
-    )
+    totals = {name: sum(group[name] for group in groups) for name in counts}
+    provinces: dict[str, list[int]] = {}
+    by_day: dict[dt.date, int] = {}
+    for group in groups:
+        province = provinces.setdefault(group["code"], [0, 0, 0])
+        for i, name in enumerate(("n_registrations", "n_eligible", "n_selected")):
+            province[i] += group[name]
+        by_day[group["day"]] = by_day.get(group["day"], 0) + group["n_registrations"]
+    per_province = [(code, *provinces[code]) for code in sorted(provinces)]
     days = sorted(set(wave_days(wave)) | set(by_day))
     return WaveSummary(
         wave=wave,
