@@ -30,7 +30,7 @@ from prakerja.lib.messages import TranslatableError
 from prakerja.lib.timefmt import WIB, iso_wib
 from registration.models import Applicant, Registration, User, Wave
 from reports.models import AuditEntry, JokiCluster, WaveSummary
-from reports.sql import FirstItems, ProvinceName, WibIsoformat, cluster_sql
+from reports.sql import FirstItems, ProvinceName, WibIsoformat, clusters_sql
 
 RESULT_COLUMNS = ["wave", "nik", "kk", "full_name", "province", "registered_at", "status", "reasons", "selected", "rank"]
 LIST_REASONS = [code for code in ReasonCode if code != ReasonCode.KK_LIMIT]
@@ -173,15 +173,15 @@ def _reason_filter(code: str) -> Q:
     return Q(padded_reasons__contains=f";{code};")
 
 
-def _with_padded_reasons(qs: QuerySet) -> QuerySet:
-    return qs.alias(padded_reasons=Concat(Value(";"), "reasons", Value(";")))
-
-
 def wave_days(wave: Wave) -> list[dt.date]:
     """Every WIB day the wave was open, from opens_at to the last instant before closes_at."""
     first = timezone.localtime(wave.opens_at, WIB).date()
     last = timezone.localtime(wave.closes_at - dt.timedelta(microseconds=1), WIB).date()
     return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+# work_mem of the transaction that builds a summary on PostgreSQL (one per run, in a worker; see build_summary).
+SUMMARY_WORK_MEM = "256MB"
 
 
 def build_summary(*, wave: Wave, run: ScreeningRun) -> WaveSummary:
@@ -202,13 +202,17 @@ def build_summary(*, wave: Wave, run: ScreeningRun) -> WaveSummary:
             if connection.vendor == "postgresql" and opens_transaction:
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    # A few big sorts and window passes over the whole wave, once per run, in a worker: sort
+                    # in memory rather than in many temporary files (stock work_mem is 4 MB), and skip JIT
+                    # compilation (about 2 s per statement here, for no gain on sorts and windows).
+                    cursor.execute(f"SET LOCAL work_mem = '{SUMMARY_WORK_MEM}'")
+                    cursor.execute("SET LOCAL jit = off")
             selected_at = Wave.objects.filter(pk=wave.pk).values_list("seed_revealed_at", flat=True).get()
             summary = _compute_summary(wave=wave, run=run, selected_at=selected_at)
-            clusters = find_joki_clusters(wave=wave)
             summary.save()
-            for cluster in clusters:
-                cluster.summary = summary
-            JokiCluster.objects.bulk_create(clusters)
+            store_joki_clusters(summary=summary)
     except IntegrityError:
         # Another request or worker stored the same summary first.
         return WaveSummary.objects.get(run=run, selected_at=selected_at)
@@ -216,38 +220,38 @@ def build_summary(*, wave: Wave, run: ScreeningRun) -> WaveSummary:
 
 
 def _compute_summary(*, wave: Wave, run: ScreeningRun, selected_at: dt.datetime | None) -> WaveSummary:
-    """The unsaved summary: one aggregate query over the results, one GROUP BY province, one per day."""
-    results = _with_padded_reasons(ScreeningResult.objects.filter(wave=wave))
+    """The unsaved summary: one pass over the wave's registrations with their results, counted per province and
+    WIB day with FILTER clauses (a few hundred groups), whose rows are then added up for the totals, the
+    provinces and the days."""
     eligible, ineligible = ScreeningResult.Status.ELIGIBLE, ScreeningResult.Status.INELIGIBLE
-    totals = results.aggregate(
-        n_eligible=Count("pk", filter=Q(status=eligible)),
-        n_ineligible=Count("pk", filter=Q(status=ineligible)),
-        n_selected=Count("pk", filter=Q(status=eligible, selected=True)),
-        n_reserve=Count("pk", filter=Q(status=eligible, selected=False)),
+    counts = {
+        "n_registrations": Count("pk"),
+        "n_eligible": Count("pk", filter=Q(result__status=eligible)),
+        "n_ineligible": Count("pk", filter=Q(result__status=ineligible)),
+        "n_selected": Count("pk", filter=Q(result__status=eligible, result__selected=True)),
+        "n_reserve": Count("pk", filter=Q(result__status=eligible, result__selected=False)),
         # kk_limit is only given to registrations with no other reason, so "ineligible and not only
         # kk_limit" is "excluded by at least one list".
-        n_excluded_by_lists=Count("pk", filter=Q(status=ineligible) & ~Q(reasons=ReasonCode.KK_LIMIT)),
-        **{f"n_reason_{code}": Count("pk", filter=Q(status=ineligible) & _reason_filter(code)) for code in ReasonCode},
-    )
-    per_province = list(
+        "n_excluded_by_lists": Count("pk", filter=Q(result__status=ineligible) & ~Q(result__reasons=ReasonCode.KK_LIMIT)),
+        **{f"n_reason_{code}": Count("pk", filter=Q(result__status=ineligible) & _reason_filter(code))
+           for code in ReasonCode},
+    }
+    groups = list(
         Registration.objects.filter(wave=wave)
-        .values(code=Substr("applicant__nik", 1, 2))
-        .annotate(
-            n_registrations=Count("pk"),
-            n_eligible=Count("pk", filter=Q(result__status=eligible)),
-            n_selected=Count("pk", filter=Q(result__status=eligible, result__selected=True)),
-        )
-        .order_by("code")
-        .values_list("code", "n_registrations", "n_eligible", "n_selected")
+        .alias(padded_reasons=Concat(Value(";"), "result__reasons", Value(";")))
+        .values(code=Substr("applicant__nik", 1, 2), day=TruncDate("registered_at", tzinfo=WIB))
+        .annotate(**counts)
+        .order_by()
     )
-    by_day = dict(
-        Registration.objects.filter(wave=wave)
-        .annotate(day=TruncDate("registered_at", tzinfo=WIB))
-        .values("day")
-        .annotate(n=Count("pk"))
-        .order_by("day")
-        .values_list("day", "n")
-    )
+    totals = {name: sum(group[name] for group in groups) for name in counts}
+    provinces: dict[str, list[int]] = {}
+    by_day: dict[dt.date, int] = {}
+    for group in groups:
+        province = provinces.setdefault(group["code"], [0, 0, 0])
+        for i, name in enumerate(("n_registrations", "n_eligible", "n_selected")):
+            province[i] += group[name]
+        by_day[group["day"]] = by_day.get(group["day"], 0) + group["n_registrations"]
+    per_province = [(code, *provinces[code]) for code in sorted(provinces)]
     days = sorted(set(wave_days(wave)) | set(by_day))
     return WaveSummary(
         wave=wave,
@@ -284,43 +288,60 @@ def joki_settings() -> dict[str, int]:
     }
 
 
-def find_joki_clusters(*, wave: Wave) -> list[JokiCluster]:
-    """Every joki cluster of the wave (unsaved), one SQL statement per signal (reports.sql.CLUSTER_SQL).
-
-    Python only packs the flagged rows (already ordered and numbered into clusters by the database) into
-    objects; the rows it sees are the flagged few, not the wave.
-    """
+def _joki_clusters_sql() -> tuple[str, list]:
+    """The statement listing every joki cluster of a wave (reports.sql.clusters_sql) for the current settings,
+    ordered as stored (biggest first), and its parameters but the wave id; see _joki_clusters_query."""
     limits = joki_settings()
     tables = {"registration": Registration._meta.db_table, "applicant": Applicant._meta.db_table,
               "user": User._meta.db_table}
     signals = [
-        (JokiCluster.Signal.SIGNUP_IP, limits["window_seconds"], limits["ip_min"]),
-        (JokiCluster.Signal.SIGNUP_DEVICE, limits["window_seconds"], limits["device_min"]),
-        (JokiCluster.Signal.JOIN_IP, limits["window_seconds"], limits["ip_min"]),
-        (JokiCluster.Signal.JOIN_DEVICE, limits["window_seconds"], limits["device_min"]),
-        (JokiCluster.Signal.PHONE_SEQUENCE, limits["phone_span"] - 1, limits["phone_min"]),
+        (JokiCluster.Signal.SIGNUP_IP.value, limits["window_seconds"], limits["ip_min"]),
+        (JokiCluster.Signal.SIGNUP_DEVICE.value, limits["window_seconds"], limits["device_min"]),
+        (JokiCluster.Signal.JOIN_IP.value, limits["window_seconds"], limits["ip_min"]),
+        (JokiCluster.Signal.JOIN_DEVICE.value, limits["window_seconds"], limits["device_min"]),
+        (JokiCluster.Signal.PHONE_SEQUENCE.value, limits["phone_span"] - 1, limits["phone_min"]),
     ]
-    clusters: list[JokiCluster] = []
+    return clusters_sql(signals, vendor=connection.vendor, tables=tables)
+
+
+def _joki_clusters_query(*, wave: Wave) -> tuple[str, list]:
+    sql, waves = _joki_clusters_sql()
+    return (f"SELECT signal, key, first_at, last_at, size, registration_ids FROM ({sql}) c "
+            "ORDER BY size DESC, signal, first_id"), [wave.pk] * waves
+
+
+def find_joki_clusters(*, wave: Wave) -> list[JokiCluster]:
+    """Every joki cluster of the wave (unsaved), biggest first, as store_joki_clusters stores them: one SQL
+    statement (reports.sql.clusters_sql). For tests and small waves: it loads every member id."""
+    sql, params = _joki_clusters_query(wave=wave)
+    # The database's values made Python ones as the ORM would (SQLite's datetime text, JSON text).
+    columns_ = [JokiCluster._meta.get_field(name).get_col(JokiCluster._meta.db_table)
+                for name in ("first_at", "last_at", "registration_ids")]
+    converters = [(col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)) for col in columns_]
+    clusters = []
     with connection.cursor() as cursor:
-        for signal, span, min_count in signals:
-            cursor.execute(cluster_sql(signal, vendor=connection.vendor, tables=tables, span=span, min_count=min_count),
-                           [wave.pk])
-            for (k1, k2, _island), rows in itertools.groupby(cursor.fetchall(), key=lambda row: row[:3]):
-                rows = list(rows)
-                clusters.append(_cluster(signal, k1, k2, [row[3] for row in rows], [row[4] for row in rows]))
-    return sorted(clusters, key=lambda c: (-c.size, c.signal, c.registration_ids[0]))
+        cursor.execute(sql, params)
+        for signal, key, first_at, last_at, size, ids in cursor.fetchall():
+            values = []
+            for value, (col, functions) in zip((first_at, last_at, ids), converters):
+                for function in functions:
+                    value = function(value, col, connection)
+                values.append(value)
+            clusters.append(JokiCluster(signal=signal, key=key, first_at=values[0], last_at=values[1], size=size,
+                                        registration_ids=values[2]))
+    return clusters
 
 
-def _cluster(signal: str, k1, k2, positions: list[int], ids: list[int]) -> JokiCluster:
-    if signal == JokiCluster.Signal.PHONE_SEQUENCE:
-        first, last = f"+62{positions[0]}", f"+62{positions[-1]}"
-        return JokiCluster(signal=signal, key=f"{mask_phone(first)} – {mask_phone(last)}", size=len(ids),
-                           registration_ids=ids)
-    key = ":".join(str(k).replace("-", "")[:8] for k in (k1, k2) if k is not None)
-    return JokiCluster(
-        signal=signal, key=key, size=len(ids), registration_ids=ids,
-        first_at=dt.datetime.fromtimestamp(positions[0], dt.UTC), last_at=dt.datetime.fromtimestamp(positions[-1], dt.UTC),
-    )
+def store_joki_clusters(*, summary: WaveSummary) -> int:
+    """Store every joki cluster of the summary's wave with one INSERT ... SELECT (the member ids never leave
+    the database), biggest first in primary-key order. Returns how many were stored."""
+    sql, params = _joki_clusters_query(wave=summary.wave)
+    table = JokiCluster._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} (summary_id, signal, key, first_at, last_at, size, registration_ids) "
+                       f"SELECT %s, signal, key, first_at, last_at, size, registration_ids FROM ({sql}) q",
+                       [summary.pk, *params])
+        return cursor.rowcount
 
 
 # --- Rows for the page and the CSV files ----------------------------------------------------------------------
@@ -441,8 +462,11 @@ def funnel(summary: WaveSummary) -> list[tuple[str, str, int | str]]:
 def shown_clusters(summary: WaveSummary, *, clusters: int, per_cluster: int) -> list[JokiCluster]:
     """The summary's `clusters` biggest joki clusters, each with `first_ids`: the ids of its first `per_cluster`
     registrations. The whole member lists stay in the database (memory bounded whatever the wave's size)."""
-    return list(summary.clusters.defer("registration_ids")
-                .annotate(first_ids=FirstItems("registration_ids", per_cluster))[:clusters])
+    # The biggest are picked first, in a subquery: PostgreSQL computes a select list before sorting, so the first
+    # items of every cluster of the summary (thousands at 6 M) would be cut out of their lists to keep `clusters`.
+    biggest = summary.clusters.order_by(*JokiCluster._meta.ordering).values("pk")[:clusters]
+    return list(JokiCluster.objects.filter(pk__in=biggest).order_by(*JokiCluster._meta.ordering)
+                .defer("registration_ids").annotate(first_ids=FirstItems("registration_ids", per_cluster)))
 
 
 def cluster_members(clusters: Iterable[JokiCluster], *, per_cluster: int) -> dict[int, Registration]:

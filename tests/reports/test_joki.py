@@ -164,3 +164,41 @@ def test_the_page_reads_every_cluster_member_in_one_query(client, reporter, joki
     # As on a wave without clusters (test_page.py), plus one query for the members of all clusters shown.
     with django_assert_num_queries(19):
         assert client.get(url).status_code == 200
+
+
+def test_registrations_at_one_instant_form_one_cluster_in_id_order(joki_wave):
+    """Events at one position are peers: whichever order the database reads them in, they share one cluster, and
+    its ids are listed by time, then id."""
+    wave, _groups = joki_wave
+    burst_ip, burst_ua = keyed_digest("182.1.1.1"), keyed_digest("burst browser")
+    at = wib(3, 10, 0)
+    ids = [_person(wave, 500 + i, signup_at=wib(1 + i % 2, 6, 0) + dt.timedelta(days=0, hours=i * 5), joined_at=at,
+                   ip=keyed_digest(f"home {i}"), ua=keyed_digest(f"own {i}"), join_ip=burst_ip, join_ua=burst_ua).pk
+           for i in range(4)]
+    later = _person(wave, 504, signup_at=wib(1, 5, 0), joined_at=at + dt.timedelta(minutes=30), ip=keyed_digest("home 4"),
+                    ua=keyed_digest("own 4"), join_ip=burst_ip, join_ua=burst_ua).pk
+    found = _by_signal(find_joki_clusters(wave=wave))
+    assert sorted(found["join_device"]) == sorted([_groups["joki"], sorted(ids) + [later]])
+
+
+def test_two_bursts_of_one_device_hours_apart_are_two_clusters(joki_wave):
+    wave, _groups = joki_wave
+    ip, ua = keyed_digest("36.80.2.2"), keyed_digest("one joki laptop")
+    first = [_person(wave, 600 + i, signup_at=wib(2, 1, 0) + dt.timedelta(minutes=i), joined_at=wib(2, 2, 0),
+                     ip=ip, ua=ua).pk for i in range(3)]
+    second = [_person(wave, 610 + i, signup_at=wib(2, 9, 0) + dt.timedelta(minutes=i), joined_at=wib(2, 10, 0),
+                      ip=ip, ua=ua).pk for i in range(3)]
+    key = f"{ip.hex[:8]}:{ua.hex[:8]}"
+    clusters = [c for c in find_joki_clusters(wave=wave) if c.signal == "signup_device" and c.key == key]
+    assert [c.registration_ids for c in clusters] == [first, second]
+    assert [(c.first_at, c.last_at) for c in clusters] == [(wib(2, 1, 0), wib(2, 1, 2)), (wib(2, 9, 0), wib(2, 9, 2))]
+
+
+def test_the_stored_clusters_are_the_ones_found_biggest_first(joki_wave):
+    wave, _groups = joki_wave
+    found = [(c.signal, c.key, c.size, c.first_at, c.last_at, c.registration_ids) for c in find_joki_clusters(wave=wave)]
+    summary = get_report_state(wave=wave).summary
+    stored = [(c.signal, c.key, c.size, c.first_at, c.last_at, c.registration_ids)
+              for c in summary.clusters.order_by("pk")]
+    assert stored == found
+    assert [c[2] for c in stored] == sorted((c[2] for c in stored), reverse=True)
