@@ -81,8 +81,8 @@ def screen_lists(run: ScreeningRun, partition: ScreeningPartition) -> tuple[int,
     Returns (registrations with at least one hit, {"reasons": {code: registrations}}); writes one ScreeningHit
     row per such registration. One pass: the range of the registration index (wave_id, nik_digest) INCLUDE (id)
     is merge-joined once against the merged ranges of every list's (nik_digest) index, each list row carrying
-    its bit (a Merge Append of index-only scans), so the cost is registrations + list entries of the range,
-    never registrations x lists.
+    its bit (a Merge Append of index-only scans: no sort, no hash), so the cost is registrations + list
+    entries of the range, never registrations x lists.
     """
     qn = connection.ops.quote_name
     reg = Registration._meta.db_table
@@ -94,8 +94,10 @@ def screen_lists(run: ScreeningRun, partition: ScreeningPartition) -> tuple[int,
     for version in run.list_versions:
         check_table_name(version)
         bit = 1 << LIST_CODES.index(version["category"])
-        sources.append(f"SELECT l.nik_digest, {bit} AS bit FROM {qn(version['table_name'])} l"
-                       f" WHERE {range_sql('l.nik_digest', high)}")
+        # No WHERE here: PostgreSQL flattens a UNION ALL into one appendrel only when its members have
+        # none; the range below, on the union, then reaches each member's index scan, and the members'
+        # sorted index ranges merge (Merge Append) into the merge join.
+        sources.append(f"SELECT nik_digest, {bit} AS bit FROM {qn(version['table_name'])}")
     waves = earlier_recipient_waves_sql(run.wave_id, params)
     if waves:
         # Selected in an earlier wave of this system: prior_awardee, like the 2020 list.
@@ -112,14 +114,13 @@ def screen_lists(run: ScreeningRun, partition: ScreeningPartition) -> tuple[int,
             return 0, {"reasons": {}}
         # The mask is the OR of the bits (the 2020 list and an earlier selection give the same one):
         # bit_or on PostgreSQL; SUM(DISTINCT) is the same OR of distinct powers of two on SQLite.
-        # Grouped by (nik_digest, id), the merge join's order: no sort (id alone decides the group).
         mask = "bit_or(l.bit)" if is_postgres() else "SUM(DISTINCT l.bit)"
         insert = (
             f"INSERT INTO {hit} (run_id, registration_id, partition, mask)"
             f" SELECT %(run)s, r.id, %(partition)s, {mask}"
             f" FROM {reg} r JOIN ({' UNION ALL '.join(sources)}) l ON l.nik_digest = r.nik_digest"
-            f" WHERE r.wave_id = %(wave)s AND {range_sql('r.nik_digest', high)}"
-            f" GROUP BY r.nik_digest, r.id"
+            f" WHERE r.wave_id = %(wave)s AND {range_sql('r.nik_digest', high)} AND {range_sql('l.nik_digest', high)}"
+            f" GROUP BY r.id"
         )
         if is_postgres():
             # The counts from the rows just written, not a second read of the hit table.
