@@ -106,9 +106,9 @@ def vacuum_for_screening() -> None:
     may be off or late: every "index-only" row of the screening then also reads its heap page (one random page
     read per registration and per list entry, in both phases: 13 s instead of 0.5 s for one partition of a
     6,000,000-registration wave, docs/PERFORMANCE.md). The vacuum is one sequential pass over the pages changed
-    since the last one (a new wave's; a list version's once). Tables with nothing to do are skipped (a
-    statistics look-up), so is ANALYZE when under 10% of the rows changed since the last one (its sample costs
-    about a second). Best effort: a table being dropped or vacuumed elsewhere is skipped; the screening stays
+    since the last one (a new wave's; a list version's once). A list table already all visible is skipped, and
+    so is ANALYZE when under 10% of the registrations changed since the last one (its sample costs about a
+    second on a table of every wave). Best effort: a table being dropped or vacuumed elsewhere is skipped; the screening stays
     exact either way.
     """
     if not is_postgres() or connection.in_atomic_block:
@@ -116,16 +116,19 @@ def vacuum_for_screening() -> None:
     reg = Registration._meta.db_table
     lists = [t for t in ExclusionList.objects.active().values_list("table_name", flat=True) if is_list_table(t)]
     with connection.cursor() as cursor:
+        # The registrations always (their statistics may lag the last inserts by seconds; a vacuum that finds
+        # every page visible reads only the visibility map); a list table, which never changes once loaded,
+        # until its pages are all visible.
         cursor.execute(
-            "SELECT c.relname, s.n_ins_since_vacuum + s.n_dead_tup > 0 OR c.relallvisible < c.relpages,"
+            "SELECT c.relname, c.relname = %s OR c.relpages = 0 OR c.relallvisible < c.relpages,"
             " s.n_mod_since_analyze > 0.1 * greatest(c.reltuples, 1)"
             " FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.relname = ANY(%s)",
-            [[reg, *lists]],
+            [reg, [reg, *lists]],
         )
         statements = []
         for table, vacuum, analyze in cursor.fetchall():
             options = ["ANALYZE"] if table == reg and analyze else []
-            if vacuum or options:
+            if vacuum:
                 statements.append(f"VACUUM ({', '.join([*options, 'SKIP_LOCKED'])}) {table}")
         for statement in statements:
             try:

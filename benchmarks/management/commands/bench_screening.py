@@ -251,10 +251,14 @@ class Command(cli.Command):
             return cursor.fetchone()[0] == len(CATEGORIES)
 
     def _activate_lists(self) -> None:
-        """The bench's versions of this list size are the active lists while it runs (other benchmarks and
-        other sizes keep theirs, replaced)."""
+        """The bench's versions of this list size are the active lists while it runs. Its versions of other sizes
+        wait as `needs_confirmation`, a status whose tables the product keeps (a replaced version's table is
+        dropped once no run uses it, eligibility.lists.tables.release_unused_list_tables), so that the next size
+        finds them; other benchmarks' versions are replaced."""
         with transaction.atomic():
             ours = ExclusionList.objects.filter(file_name__startswith=self._prefix)
+            other_sizes = ExclusionList.objects.filter(file_name__startswith=PREFIX).exclude(pk__in=ours)
+            other_sizes.update(status=ExclusionList.Status.NEEDS_CONFIRMATION)
             ExclusionList.objects.filter(status=ExclusionList.Status.ACTIVE).exclude(pk__in=ours).update(
                 status=ExclusionList.Status.REPLACED)
             ours.update(status=ExclusionList.Status.ACTIVE, activated_at=timezone.now())
