@@ -108,20 +108,27 @@ class Command(cli.Command):
             times.append(elapsed)
             with_summary.append(summarised)
             phases.append(_phase_times(run))
+            # From the run's completion (finished_at, at the start of its completing transaction) until the bench
+            # saw it done: that transaction's work after the counts, chiefly queueing every result e-mail
+            # (notifications.services.queue_results), and its commit.
+            phases[-1]["completion"] = elapsed - phases[-1]["done"]
+            phases[-1]["summary"] = summarised - elapsed
             # The screening's first step vacuums the registrations and lists (timed): a run that finds them all-visible
             # (an earlier run's vacuum) skips that cost, which a real wave's one screening pays. Each run says which
             # (as of the last VACUUM or ANALYZE; a transaction left open anywhere on the server keeps a vacuum
             # from marking newer rows visible).
             out(f"  run {number}: {elapsed:.2f} s, with the summary {summarised:.2f} s; pages all-visible before it: "
                 f"registrations {visible:.0%}, lists >= {lists_visible:.0%}; phases: vacuum+start {phases[-1]['start']:.2f} s, lists "
-                f"{phases[-1]['lists']:.2f} s, kk {phases[-1]['kk']:.2f} s, summary {phases[-1]['summary']:.2f} s")
+                f"{phases[-1]['lists']:.2f} s, kk {phases[-1]['kk']:.2f} s, completion {phases[-1]['completion']:.2f} s, "
+                f"summary {phases[-1]['summary']:.2f} s")
         elapsed, summary_median = _median(times), _median(with_summary)
         what = "re-screening (replacing stored results)" if rerun else "screening"
         out(f"{what} end to end ({partitions} partitions per phase, real worker x{workers}):   {elapsed:8.2f} s  "
             f"({_spread(times)})")
         out("  per phase (start: close to first claim, the vacuum included; lists, kk: first claim to last partition "
-            "done; summary: run done to summary stored):")
-        for phase in ("start", "lists", "kk", "summary"):
+            "done; completion: the completing transaction after the counts, chiefly queueing every result e-mail, "
+            "until seen done; summary: seen done to summary stored):")
+        for phase in ("start", "lists", "kk", "completion", "summary"):
             each = [p[phase] for p in phases]
             out(f"    {phase:7} {_median(each):6.2f} s  ({_spread(each)})")
         out(f"  ... until the report summary staff wait for is stored:                  {summary_median:8.2f} s  "
@@ -448,8 +455,8 @@ def _median(times: list[float]) -> float:
 
 
 def _phase_times(run: ScreeningRun) -> dict[str, float]:
-    """Seconds per phase of a done run, from its partitions' claims and ends; the summary from the run's end to
-    the WaveSummary stored."""
+    """Seconds per phase of a done run, from its partitions' claims and ends; `done`: from the close to the run's
+    finished_at (set as its completing transaction begins)."""
     spans = {}
     first = ScreeningPartition.objects.filter(run=run).aggregate(first=Min("claimed_at"))["first"]
     closed = Wave.objects.values_list("closed_at", flat=True).get(pk=run.wave_id)
@@ -458,8 +465,7 @@ def _phase_times(run: ScreeningRun) -> dict[str, float]:
         edges = ScreeningPartition.objects.filter(run=run, phase=phase).aggregate(
             first=Min("claimed_at"), last=Max("finished_at"))
         spans[phase.value] = (edges["last"] - edges["first"]).total_seconds()
-    summary = WaveSummary.objects.filter(run=run).values_list("computed_at", flat=True).first()
-    spans["summary"] = (summary - run.finished_at).total_seconds() if summary else float("nan")
+    spans["done"] = (run.finished_at - closed).total_seconds()
     return spans
 
 
