@@ -108,8 +108,8 @@ def vacuum_for_screening() -> None:
     6,000,000-registration wave, docs/PERFORMANCE.md). The vacuum is one sequential pass over the pages changed
     since the last one (a new wave's; a list version's once). A list table already all visible is skipped, and
     so is ANALYZE when under 10% of the registrations changed since the last one (its sample costs about a
-    second on a table of every wave). Best effort: a table being dropped or vacuumed elsewhere is skipped; the screening stays
-    exact either way.
+    second on a table of every wave). Best effort: a table being dropped or vacuumed elsewhere is skipped; the
+    screening stays exact either way.
     """
     if not is_postgres() or connection.in_atomic_block:
         return

@@ -44,7 +44,7 @@ def screen_wave(self, wave_id: int) -> int | None:
     try:
         wave = Wave.objects.get(pk=wave_id)
         if wave.status == Wave.Status.CLOSED:
-            services.vacuum_for_screening()  # timed with the screening: part of its work
+            services.vacuum_for_screening()  # outside a transaction, before the partitions read the tables
         run = services.start_screening(wave=wave, by=None)
     except RETRY_ON as exc:
         _drop_broken_connections()
