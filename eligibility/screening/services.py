@@ -35,7 +35,7 @@ import logging
 from collections import Counter
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -95,6 +95,46 @@ def _snapshot_lists() -> list[dict]:
             "row_count": version.row_count,
         })
     return versions
+
+
+def vacuum_for_screening() -> None:
+    """PostgreSQL, outside any transaction (else nothing): VACUUM the registration table and every active list
+    table that has rows not yet marked visible, and ANALYZE the registrations after many changes, so that the
+    partitions' index-only scans read only their indexes and are planned on the wave's real size.
+
+    A table filled by inserts (a surge, a list load) has no visibility map until a vacuum sets it, and autovacuum
+    may be off or late: every "index-only" row of the screening then also reads its heap page (one random page
+    read per registration and per list entry, in both phases: 13 s instead of 0.5 s for one partition of a
+    6,000,000-registration wave, docs/PERFORMANCE.md). The vacuum is one sequential pass over the pages changed
+    since the last one (a new wave's; a list version's once). A list table already all visible is skipped, and
+    so is ANALYZE when under 10% of the registrations changed since the last one (its sample costs about a
+    second on a table of every wave). Best effort: a table being dropped or vacuumed elsewhere is skipped; the
+    screening stays exact either way.
+    """
+    if not is_postgres() or connection.in_atomic_block:
+        return
+    reg = Registration._meta.db_table
+    lists = [t for t in ExclusionList.objects.active().values_list("table_name", flat=True) if is_list_table(t)]
+    with connection.cursor() as cursor:
+        # The registrations always (their statistics may lag the last inserts by seconds; a vacuum that finds
+        # every page visible reads only the visibility map); a list table, which never changes once loaded,
+        # until its pages are all visible.
+        cursor.execute(
+            "SELECT c.relname, c.relname = %s OR c.relpages = 0 OR c.relallvisible < c.relpages,"
+            " s.n_mod_since_analyze > 0.1 * greatest(c.reltuples, 1)"
+            " FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.relname = ANY(%s)",
+            [reg, [reg, *lists]],
+        )
+        statements = []
+        for table, vacuum, analyze in cursor.fetchall():
+            options = ["ANALYZE"] if table == reg and analyze else []
+            if vacuum:
+                statements.append(f"VACUUM ({', '.join([*options, 'SKIP_LOCKED'])}) {table}")
+        for statement in statements:
+            try:
+                cursor.execute(statement)
+            except DatabaseError as exc:
+                logger.warning("Screening: %s skipped: %s", statement, exc)
 
 
 def start_screening(*, wave: Wave, by: User | None, restart: bool = False) -> ScreeningRun | None:
@@ -202,9 +242,11 @@ def run_partition(*, partition_id: int, attempt: int) -> bool:
                 # first; messages sent on commit find their partition rows gone, or already done,
                 # and do nothing.
                 cursor.execute("SET LOCAL synchronous_commit = off")
-                if partition.phase == Phase.KK:
-                    # The window's sort of one partition (a few hundred thousand narrow rows) in memory.
-                    cursor.execute("SET LOCAL work_mem = '64MB'")
+                # Each phase's hash or sorts of one partition in memory, not spilled to temporary files
+                # (EXPLAIN ANALYZE at 750,000 registrations a partition: the lists phase's grouping of
+                # 107,000 hits needs ~10 MB; the KK phase's window sort and the insert's sort by id about
+                # 70 and 130 MB, each).
+                cursor.execute(f"SET LOCAL work_mem = '{'256MB' if partition.phase == Phase.KK else '32MB'}'")
         if partition.phase == Phase.LISTS:
             registrations, counts = sql.screen_lists(run, partition)
         else:
@@ -273,29 +315,32 @@ def _complete_run(run: ScreeningRun) -> None:
     from notifications.services import queue_results
 
     queue_results(wave_id=run.wave_id)
-    # Housekeeping after the commit, so that the run is seen done without waiting for it: the run's
-    # hits go (the sweep removes them if this worker dies first), the results get fresh statistics,
-    # and list tables replaced while the run used them are dropped (this run no longer holds them).
-    # robust: a failed clean-up must not fail a run that has committed; the sweep and the next
-    # load release what is left.
-    transaction.on_commit(lambda: _clean_up_after(run.pk), robust=True)
-    # Registered after the clean-up, so it is enqueued once the results have their statistics:
-    # the report summary is built off the request path, before staff open the first page.
+    # After the commit, so that the run is seen done without waiting for it. robust: a failed step must not
+    # fail a run that has committed; the sweep and the next load release what is left. In this order: the
+    # results get fresh statistics, then the report summary staff wait for is enqueued (it plans its queries
+    # on those statistics), then the housekeeping nobody waits for: the run's hits go (the sweep removes them
+    # if this worker dies first) and list tables replaced while the run used them are dropped.
+    transaction.on_commit(_analyze_results, robust=True)
     enqueue_wave_summary(run.wave_id)
+    transaction.on_commit(lambda: _clean_up_after(run.pk), robust=True)
+
+
+def _analyze_results() -> None:
+    if is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {ScreeningResult._meta.db_table}")
 
 
 def _clean_up_after(run_id: int) -> None:
     from eligibility.lists.tables import release_unused_list_tables
 
     ScreeningHit.objects.filter(run_id=run_id).delete()
-    if is_postgres():
+    if is_postgres() and not connection.in_atomic_block:  # VACUUM cannot run in a transaction (tests wrap one)
         with connection.cursor() as cursor:
-            if not connection.in_atomic_block:  # VACUUM cannot run in a transaction (tests wrap one)
-                # Every run writes and then deletes its hits: without a vacuum here the table keeps
-                # every run's dead rows (autovacuum may be off, or late), and the next run's KK phase
-                # and the ANALYZE between the phases read all of them. Cheap: one run's rows at most.
-                cursor.execute(f"VACUUM {ScreeningHit._meta.db_table}")
-            cursor.execute(f"ANALYZE {ScreeningResult._meta.db_table}")
+            # Every run writes and then deletes its hits: without a vacuum here the table keeps
+            # every run's dead rows (autovacuum may be off, or late), and the next run's KK phase
+            # and the ANALYZE between the phases read all of them. Cheap: one run's rows at most.
+            cursor.execute(f"VACUUM {ScreeningHit._meta.db_table}")
     release_unused_list_tables()
 
 

@@ -78,8 +78,11 @@ def earlier_recipient_waves_sql(wave_id: int, params: dict) -> str:
 def screen_lists(run: ScreeningRun, partition: ScreeningPartition) -> tuple[int, dict]:
     """Lists phase for one NIK digest range: every list the NIK is on, as a bit mask per registration.
 
-    Both sides of each join are restricted to the range, so the planner merge-joins two index ranges
-    (registration (wave_id, nik_digest) INCLUDE (id), list (nik_digest)).
+    Returns (registrations with at least one hit, {"reasons": {code: registrations}}); writes one ScreeningHit
+    row per such registration. One pass: the range of the registration index (wave_id, nik_digest) INCLUDE (id)
+    is merge-joined once against the merged ranges of every list's (nik_digest) index, each list row carrying
+    its bit (a Merge Append of index-only scans: no sort, no hash), so the cost is registrations + list
+    entries of the range, never registrations x lists.
     """
     qn = connection.ops.quote_name
     reg = Registration._meta.db_table
@@ -87,46 +90,53 @@ def screen_lists(run: ScreeningRun, partition: ScreeningPartition) -> tuple[int,
     params = {"run": run.pk, "wave": run.wave_id, "partition": partition.number, "low": uuid_param(low)}
     if high is not None:
         params["high"] = uuid_param(high)
-    branches = []
+    sources = []
     for version in run.list_versions:
         check_table_name(version)
         bit = 1 << LIST_CODES.index(version["category"])
-        branches.append(
-            f"SELECT r.id, {bit} AS bit FROM {reg} r JOIN {qn(version['table_name'])} l ON l.nik_digest = r.nik_digest"
-            f" WHERE r.wave_id = %(wave)s AND {range_sql('r.nik_digest', high)} AND {range_sql('l.nik_digest', high)}"
-        )
+        # No WHERE here: PostgreSQL flattens a UNION ALL into one appendrel only when its members have
+        # none; the range below, on the union, then reaches each member's index scan, and the members'
+        # sorted index ranges merge (Merge Append) into the merge join.
+        sources.append(f"SELECT nik_digest, {bit} AS bit FROM {qn(version['table_name'])}")
     waves = earlier_recipient_waves_sql(run.wave_id, params)
     if waves:
         # Selected in an earlier wave of this system: prior_awardee, like the 2020 list.
-        branches.append(
-            f"SELECT r.id, {1 << LIST_CODES.index(PRIOR_AWARDEE)} AS bit FROM {reg} r"
-            f" JOIN {reg} r2 ON r2.nik_digest = r.nik_digest"
-            f" JOIN {ScreeningResult._meta.db_table} s ON s.registration_id = r2.id"
-            f" WHERE r.wave_id = %(wave)s AND {range_sql('r.nik_digest', high)}"
-            f" AND s.wave_id IN ({waves}) AND {recipient_sql('s', 'r2')}"
+        sources.append(
+            f"SELECT r2.nik_digest, {1 << LIST_CODES.index(PRIOR_AWARDEE)} AS bit"
+            f" FROM {ScreeningResult._meta.db_table} s JOIN {reg} r2 ON r2.id = s.registration_id"
+            f" WHERE s.wave_id IN ({waves}) AND {recipient_sql('s', 'r2')} AND {range_sql('r2.nik_digest', high)}"
         )
     hit = ScreeningHit._meta.db_table
     with connection.cursor() as cursor:
         # A re-delivered partition never commits twice (its claim), but stay exact regardless.
         cursor.execute(f"DELETE FROM {hit} WHERE run_id = %(run)s AND partition = %(partition)s", params)
-        if not branches:
+        if not sources:
             return 0, {"reasons": {}}
-        # SUM(DISTINCT bit) is a bitwise OR: the 2020 list and an earlier selection give one bit.
-        cursor.execute(
+        # The mask is the OR of the bits (the 2020 list and an earlier selection give the same one):
+        # bit_or on PostgreSQL; SUM(DISTINCT) is the same OR of distinct powers of two on SQLite.
+        mask = "bit_or(l.bit)" if is_postgres() else "SUM(DISTINCT l.bit)"
+        insert = (
             f"INSERT INTO {hit} (run_id, registration_id, partition, mask)"
-            f" SELECT %(run)s, h.id, %(partition)s, SUM(DISTINCT h.bit)"
-            f" FROM ({' UNION ALL '.join(branches)}) h GROUP BY h.id",
-            params,
+            f" SELECT %(run)s, r.id, %(partition)s, {mask}"
+            f" FROM {reg} r JOIN ({' UNION ALL '.join(sources)}) l ON l.nik_digest = r.nik_digest"
+            f" WHERE r.wave_id = %(wave)s AND {range_sql('r.nik_digest', high)} AND {range_sql('l.nik_digest', high)}"
+            f" GROUP BY r.id"
         )
-        cursor.execute(
-            f"SELECT mask, COUNT(*) FROM {hit} WHERE run_id = %(run)s AND partition = %(partition)s GROUP BY mask",
-            params,
-        )
+        if is_postgres():
+            # The counts from the rows just written, not a second read of the hit table.
+            cursor.execute(f"WITH ins AS ({insert} RETURNING mask) SELECT mask, COUNT(*) FROM ins GROUP BY mask",
+                           params)
+        else:
+            cursor.execute(insert, params)
+            cursor.execute(
+                f"SELECT mask, COUNT(*) FROM {hit} WHERE run_id = %(run)s AND partition = %(partition)s GROUP BY mask",
+                params,
+            )
         reasons: Counter[str] = Counter()
         hits = 0
-        for mask, number in cursor.fetchall():
+        for mask_value, number in cursor.fetchall():
             hits += number
-            for code in codes(mask):
+            for code in codes(mask_value):
                 reasons[code] += number
     return hits, {"reasons": dict(reasons)}
 

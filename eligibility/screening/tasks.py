@@ -43,6 +43,8 @@ def screen_wave(self, wave_id: int) -> int | None:
     """Start screening a closed wave (enqueued once by close_wave). Duplicates do nothing."""
     try:
         wave = Wave.objects.get(pk=wave_id)
+        if wave.status == Wave.Status.CLOSED:
+            services.vacuum_for_screening()  # outside a transaction, before the partitions read the tables
         run = services.start_screening(wave=wave, by=None)
     except RETRY_ON as exc:
         _drop_broken_connections()
