@@ -45,7 +45,7 @@ from notifications.models import Notification
 from prakerja.lib import cli
 from registration.models import Registration, Wave
 
-WAVE_NUMBER = waves.BENCHMARK_WAVES_FROM + 2  # benchmark waves may be reset (eligibility.waves); bench_screening uses +1
+WAVE_NUMBER = waves.BENCHMARK_WAVES_FROM + 2  # benchmark waves may be reset (eligibility.waves); bench_screening uses 9100-9199
 EMAILS = "bench-notify-%%"
 CHUNK = 1_000  # messages rendered at a time for the reference loop
 

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 
 BENCHMARKS = ["bench_list_load", "bench_screening", "bench_report_csv", "bench_surge", "bench_notifications"]
 
-# Screening at three sizes, so that the curve against the bare join shows (issue 13): registrations x list entries.
+# Screening at three sizes, so that the curve against the bare join shows: registrations x list entries.
 SCREENING_SIZES = [(1_000_000, 10_000_000), (4_000_000, 10_000_000), (6_000_000, 20_000_000)]
 
 
