@@ -4,7 +4,7 @@ Targets: the whole load (validated, digested, indexed, swapped in) under 60 s, a
 quarter of the throughput of the reference, measured in the same run: a raw COPY of the same NIKs into
 a bare table (`nik bigint`, the cheapest column for 16 digits) followed by CREATE INDEX.
 
-Dirty files (issue 13, item 6) must stay on the fast path: the same NIKs with one bad line in 10,000,
+Dirty files must stay on the fast path: the same NIKs with one bad line in 10,000,
 with 1% duplicate NIKs, and with both, each within 1.3x of the clean file's time in the same run. Every
 case is timed --runs times, round robin with the reference (so a burst of load on this shared machine
 hits every case alike); medians are printed with their spread.
