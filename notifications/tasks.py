@@ -37,3 +37,12 @@ def drain_notifications() -> dict | None:
     if totals["more"]:
         drain_notifications.delay()
     return totals
+
+
+@shared_task
+def queue_result_mails(wave_id: int) -> int:
+    """Queue the screening result e-mail of every screened registration of the wave (services.queue_results), after
+    the run that made the results final committed: a six-million-row INSERT kept out of that transaction, so the
+    report summary staff wait for is built beside it. Safe to run twice (a registration already told is skipped);
+    sent through the task outbox (prakerja.lib.outbox), so a broker outage does not lose it. Rows added."""
+    return services.queue_results(wave_id=wave_id)

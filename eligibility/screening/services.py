@@ -311,10 +311,12 @@ def _complete_run(run: ScreeningRun) -> None:
         status=ScreeningRun.Status.DONE, finished_at=timezone.now(), outcome_counts=totals
     )
     waves.mark_screened(run.wave_id)
-    # Each applicant's result e-mail, queued set-based in the transaction that makes the results final.
-    from notifications.services import queue_results
+    # Each applicant's result e-mail, queued set-based by a task of its own once the results are final (this
+    # transaction commits): at six million registrations that INSERT would hold back the report summary.
+    from notifications.tasks import queue_result_mails
+    from prakerja.lib.outbox import enqueue_on_commit
 
-    queue_results(wave_id=run.wave_id)
+    enqueue_on_commit(queue_result_mails, run.wave_id)
     # After the commit, so that the run is seen done without waiting for it. robust: a failed step must not
     # fail a run that has committed; the sweep and the next load release what is left. In this order: the
     # results get fresh statistics, then the report summary staff wait for is enqueued (it plans its queries

@@ -44,6 +44,27 @@ def test_screening_queues_one_result_per_registration_and_a_rescreen_adds_none(s
     assert Notification.objects.filter(wave=wave, kind="result").count() == 5
 
 
+def test_the_result_mails_are_queued_by_a_task_of_their_own_kept_in_the_task_outbox(db):
+    """The completing transaction only records the task (prakerja.lib.outbox): a broker outage cannot lose the
+    mails, and the six-million-row INSERT does not hold back the report summary."""
+    from eligibility.screening import services as screening
+    from notifications.tasks import queue_result_mails
+    from prakerja.models import OutboxTask
+    from tests.eligibility.screening.conftest import close, drain
+
+    wave = make_wave(number=77)
+    for person in [new_person() for _ in range(3)]:
+        register(person, wave)
+    close(wave)
+    drain(screening.start_screening(wave=wave, by=None))
+    assert Notification.objects.filter(wave=wave, kind="result").count() == 0
+    task = OutboxTask.objects.get(task="notifications.tasks.queue_result_mails")
+    assert task.args == [wave.pk]
+    assert queue_result_mails(*task.args) == 3
+    assert queue_result_mails(*task.args) == 0  # run twice (at least once delivery): nobody is told twice
+    assert Notification.objects.filter(wave=wave, kind="result").count() == 3
+
+
 def test_the_selection_queues_a_message_for_every_eligible_registration(screened_wave):
     wave, people = screened_wave
     select_awardees(wave=wave, by=None)

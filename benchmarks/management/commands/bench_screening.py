@@ -42,6 +42,7 @@ from eligibility.screening import sql as screening_sql
 from eligibility.lists import tables
 from eligibility.models.lists import ExclusionList, ListCategory
 from eligibility.models.screening import Phase, ScreeningPartition, ScreeningResult, ScreeningRun
+from notifications.models import Notification
 from prakerja.lib import cli
 from registration.models import Registration, Wave
 from reports.models import WaveSummary
@@ -104,15 +105,15 @@ class Command(cli.Command):
             self._reset(wave, keep_results=rerun)
             visible = _all_visible(Registration._meta.db_table)
             lists_visible = min(_all_visible(table) for table in self._tables().values())
-            elapsed, run, summarised = self._end_to_end(wave, partitions, workers)
+            elapsed, run, summarised, mailed = self._end_to_end(wave, partitions, workers)
             times.append(elapsed)
             with_summary.append(summarised)
             phases.append(_phase_times(run))
             # From the run's completion (finished_at, at the start of its completing transaction) until the bench
-            # saw it done: that transaction's work after the counts, chiefly queueing every result e-mail
-            # (notifications.services.queue_results), and its commit.
+            # saw it done: that transaction's work after the counts, and its commit.
             phases[-1]["completion"] = elapsed - phases[-1]["done"]
             phases[-1]["summary"] = summarised - elapsed
+            phases[-1]["mails"] = mailed - elapsed
             # The screening's first step vacuums the registrations and lists (timed): a run that finds them all-visible
             # (an earlier run's vacuum) skips that cost, which a real wave's one screening pays. Each run says which
             # (as of the last VACUUM or ANALYZE; a transaction left open anywhere on the server keeps a vacuum
@@ -120,15 +121,16 @@ class Command(cli.Command):
             out(f"  run {number}: {elapsed:.2f} s, with the summary {summarised:.2f} s; pages all-visible before it: "
                 f"registrations {visible:.0%}, lists >= {lists_visible:.0%}; phases: vacuum+start {phases[-1]['start']:.2f} s, lists "
                 f"{phases[-1]['lists']:.2f} s, kk {phases[-1]['kk']:.2f} s, completion {phases[-1]['completion']:.2f} s, "
-                f"summary {phases[-1]['summary']:.2f} s")
+                f"summary {phases[-1]['summary']:.2f} s; every result e-mail queued {phases[-1]['mails']:.2f} s after it was "
+                f"done (beside the summary, not waited for by staff)")
         elapsed, summary_median = _median(times), _median(with_summary)
         what = "re-screening (replacing stored results)" if rerun else "screening"
         out(f"{what} end to end ({partitions} partitions per phase, real worker x{workers}):   {elapsed:8.2f} s  "
             f"({_spread(times)})")
         out("  per phase (start: close to first claim, the vacuum included; lists, kk: first claim to last partition "
-            "done; completion: the completing transaction after the counts, chiefly queueing every result e-mail, "
-            "until seen done; summary: seen done to summary stored):")
-        for phase in ("start", "lists", "kk", "completion", "summary"):
+            "done; completion: the completing transaction after the counts, until seen done; summary: seen done to "
+            "summary stored; mails: seen done to every result e-mail queued, beside the summary):")
+        for phase in ("start", "lists", "kk", "completion", "summary", "mails"):
             each = [p[phase] for p in phases]
             out(f"    {phase:7} {_median(each):6.2f} s  ({_spread(each)})")
         out(f"  ... until the report summary staff wait for is stored:                  {summary_median:8.2f} s  "
@@ -276,7 +278,16 @@ class Command(cli.Command):
         replace). With `keep_results`, the previous screening's results and runs stay, as before a
         staff retry: the timed run replaces them."""
         waves.reset_benchmark_wave(wave=wave)  # the only way back to open there is, for benchmark waves only
+        # The bench's other waves (one per size) back to open too: a screened, unselected earlier wave would make
+        # this one wait for its selection (waves.unselected_earlier_wave), as a real wave must.
+        for other in Wave.objects.filter(number__gte=WAVE_NUMBER, number__lt=WAVE_NUMBER + 100,
+                                         status__in=waves.UNSELECTED).exclude(pk=wave.pk):
+            waves.reset_benchmark_wave(wave=other)
         with connection.cursor() as cursor:
+            # Each run queues every result e-mail afresh, as a wave's one real screening does (its task,
+            # notifications.tasks.queue_result_mails, runs on the worker beside the report summary).
+            cursor.execute(f"DELETE FROM {Notification._meta.db_table} WHERE wave_id = %s AND kind = %s",
+                           [wave.pk, Notification.Kind.RESULT])
             if not keep_results:
                 cursor.execute(f"DELETE FROM {ScreeningResult._meta.db_table} WHERE wave_id = %s", [wave.pk])
                 ScreeningRun.objects.filter(wave=wave).delete()
@@ -379,7 +390,9 @@ class Command(cli.Command):
 
     # --- end to end ------------------------------------------------------------------------------------
 
-    def _end_to_end(self, wave: Wave, partitions: int, workers: int) -> tuple[float, ScreeningRun, float]:
+    def _end_to_end(self, wave: Wave, partitions: int, workers: int) -> tuple[float, ScreeningRun, float, float]:
+        """(seconds until the run is done, the run, seconds until its report summary is stored, seconds until every
+        result e-mail is queued), each from the close."""
         env = {**os.environ, "DATABASE_URL": _database_url(), "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
                "SCREENING_PARTITIONS": str(partitions),
                "DJANGO_SETTINGS_MODULE": "benchmarks.worker_settings"}
@@ -403,7 +416,7 @@ class Command(cli.Command):
                 wave=wave, pk__gt=before, status__in=[ScreeningRun.Status.DONE, ScreeningRun.Status.FAILED]).first(),
                 3600, "the screening run", log, interval=0.05)
             elapsed = time.perf_counter() - t
-            summarised = elapsed
+            summarised = mailed = elapsed
             if run.status == ScreeningRun.Status.DONE:
                 # Timed separately: the worker builds the report summary the completed run enqueued, which
                 # staff wait for before they can read the results.
@@ -413,6 +426,11 @@ class Command(cli.Command):
                     summarised = time.perf_counter() - t
                 except CommandError:
                     self.stderr.write(f"the report summary of run {run.pk} was not stored; see {log}")
+                # Not staff's wait, but the worker's: every result e-mail queued before the worker stops.
+                expected = run.outcome_counts["registrations"]
+                _wait(lambda: Notification.objects.filter(wave=wave, kind=Notification.Kind.RESULT).count() >= expected,
+                      3600, "the result e-mails to be queued", log, interval=0.5)
+                mailed = time.perf_counter() - t
         finally:
             worker.terminate()
             try:
@@ -421,7 +439,7 @@ class Command(cli.Command):
                 worker.kill()
         if run.status != ScreeningRun.Status.DONE:
             raise CommandError(f"screening failed: {run.error}")
-        return elapsed, run, summarised
+        return elapsed, run, summarised, mailed
 
 
 def _spread(times: list[float]) -> str:

@@ -19,6 +19,7 @@ from eligibility import waves
 from eligibility.screening import services, tasks
 from eligibility.models.lists import ExclusionList
 from eligibility.models.screening import ScreeningPartition, ScreeningResult, ScreeningRun
+from notifications.tasks import queue_result_mails
 from prakerja.lib.digest import keyed_digest
 from registration.models import Applicant, Registration, User, Wave
 from eligibility.waves import publish_wave
@@ -117,6 +118,8 @@ def screen(wave: Wave, *, partitions: int = 3, restart: bool = False) -> Screeni
             close(wave)
         run = services.start_screening(wave=wave, by=None, restart=restart)
         run = drain(run)
+    if run.status == ScreeningRun.Status.DONE:
+        queue_result_mails(wave.pk)  # what a worker does after the completing transaction commits
     wave.refresh_from_db()
     return run
 
