@@ -83,7 +83,7 @@ def test_it_refuses_by_a_staff_member_without_the_permissions(wave, tmp_path, re
 
 def test_it_refuses_a_wave_without_a_finished_screening(wave, tmp_path):
     ScreeningRun.objects.filter(wave=wave).update(status=ScreeningRun.Status.FAILED)
-    with pytest.raises(CommandError, match="belum selesai diseleksi"):
+    with pytest.raises(CommandError, match="belum selesai disaring"):
         _run("21", "--output", str(tmp_path / "x.csv"))
 
 
