@@ -24,7 +24,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from prakerja.lib.digest import keyed_digest
-from prakerja.lib import limits
+from prakerja.lib import limits, prepared
 from prakerja.lib.identity import age_on, canonical_email
 from prakerja.lib.outbox import enqueue_on_commit
 from prakerja.lib.timefmt import WIB, format_wib
@@ -429,7 +429,7 @@ def _lock_join_facts(*, applicant_pk: int, wave_pk: int | None,
     )
     params = [True, *BARRING_REASONS, applicant_pk] + ([wave_pk] if wave_pk is not None else [number, Wave.Status.DRAFT])
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        prepared.execute(cursor, sql, params)  # planned once per connection: the surge's hottest read
         row = cursor.fetchone()
     if row is None:
         raise Wave.DoesNotExist("no published wave matches")
@@ -457,8 +457,8 @@ def _insert_once(registration: Registration, *, language: str) -> int | None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             mail, mail_params = outbox.joined_insert("new", language=language)
-            cursor.execute(f"WITH new AS ({insert} RETURNING id, wave_id, applicant_id), mail AS ({mail})"
-                           f" SELECT id FROM new", [*values, *mail_params])
+            prepared.execute(cursor, f"WITH new AS ({insert} RETURNING id, wave_id, applicant_id), mail AS ({mail})"
+                                     f" SELECT id FROM new", [*values, *mail_params])
             row = cursor.fetchone()
             if row:
                 outbox.kick()
