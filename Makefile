@@ -33,7 +33,8 @@ $(STAMP): requirements.txt constraints.txt
 install: $(STAMP)
 
 # Worker and beat log warnings only (CELERY_LOG_LEVEL=INFO for more): their periodic lines would bury the staff
-# login and links printed above. A worker or beat that dies is restarted (bin/keep-running), not the site stopped.
+# login and links printed above. A worker or beat that dies is restarted (bin/keep-running), not the site stopped;
+# Ctrl-C stops them within honcho's 5 s (a warm shutdown, then a cold one).
 run: install
 	@mkdir -p staticfiles
 	$(BIN)/python manage.py migrate --noinput

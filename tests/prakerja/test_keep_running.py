@@ -22,3 +22,31 @@ def test_it_restarts_a_command_that_dies_and_stops_on_sigterm(tmp_path):
     wrapper.send_signal(signal.SIGTERM)
     assert wrapper.wait(timeout=10) == 0
     assert "exited with status 3; restarting" in wrapper.stderr.read()
+
+
+def test_honchos_sigterm_reaches_the_command_once_and_a_slow_one_is_stopped_within_five_seconds(tmp_path):
+    """honcho signals the wrapper's whole process group and kills what is left after 5 s. The command runs in its
+    own session: it hears the SIGTERM once, from the wrapper (a Celery worker's pool processes hear none, so they
+    are not killed mid-task), and a command still busy after 4 s gets SIGQUIT (Celery: stop at once)."""
+    import os
+
+    import sys
+
+    heard = tmp_path / "heard"
+    # Python, as Celery is: a shell cannot trap SIGQUIT, which a background job of a script starts ignoring.
+    command = ("import signal, sys, time\n"
+               f"def note(what): open({str(heard)!r}, 'a').write(what + ' ')\n"
+               "signal.signal(signal.SIGTERM, lambda *_: note('TERM'))\n"
+               "signal.signal(signal.SIGQUIT, lambda *_: (note('QUIT'), sys.exit(0)))\n"
+               "note('started')\n"
+               "while True: time.sleep(0.1)\n")
+    wrapper = subprocess.Popen([str(ROOT / "bin" / "keep-running"), sys.executable, "-c", command],
+                               start_new_session=True)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not heard.exists():
+        time.sleep(0.1)  # the command starting: polled, bounded
+    os.killpg(wrapper.pid, signal.SIGTERM)  # what honcho does on Ctrl-C
+    started = time.monotonic()
+    assert wrapper.wait(timeout=10) == 0
+    assert time.monotonic() - started < 5  # before honcho's SIGKILL
+    assert heard.read_text().split() == ["started", "TERM", "QUIT"]
