@@ -362,14 +362,18 @@ def after_the_draw(*, wave: Wave, full_identity: bool = False) -> dict:
         row.shown_nik = show(row.registration.applicant.nik)
     revoked = sum(by_reason.values())
     promoted = Promotion.objects.filter(wave=wave).count()
+    # Kept by every writer (aftercare.models.WaveCounts): counting them here scanned millions of results.
+    kept = WaveCounts.objects.filter(wave_id=wave.pk).values_list("recipients", "reserve").first()
+    if kept is None:
+        kept = sql.live_counts(wave) if wave.status == Wave.Status.SELECTED else (0, 0)
     return {
         "appeals": appeal_counts(wave=wave),
         "revoked": revoked,
         "revoked_by_reason": [(label, by_reason.get(code, 0)) for code, label in RevocationReason.choices],
         "promoted": promoted,
         "unfilled": revoked - promoted,
-        "recipients": ScreeningResult.objects.filter(wave_id=wave.pk, selected=True).count(),
-        "reserve": sql.reserve_count(wave),
+        "recipients": kept[0],
+        "reserve": kept[1],
         "revocations": revocations,
         "promotions": promotions,
     }
