@@ -1,12 +1,12 @@
 """A drawn wave's "recipients now" and "reserve now" are kept by every writer (aftercare.models.WaveCounts), so that
 the report reads them without counting millions of results: after the draw, each revocation path, a promotion, an
-appeal upheld after the draw, a benchmark wave's reset and re-draw, and sequences of them (threads included), the
-kept counts equal the live counts (aftercare.sql.live_counts, the queries the report ran before)."""
+appeal upheld after the draw, a benchmark wave's reset and re-draw, and sequences of them, the kept counts equal
+the live counts (aftercare.sql.live_counts, the queries the report ran before). Revocations racing in threads:
+test_quota_concurrency.py."""
 from __future__ import annotations
 
 import datetime as dt
 import importlib
-import threading
 from types import SimpleNamespace
 
 import pytest
@@ -24,7 +24,6 @@ from complaints.models import NikMisuseReport, Suspension
 from eligibility import waves
 from registration.models import Registration, Wave
 from tests.aftercare.conftest import by_rank, make_list, make_wave, new_person, register, screen, select
-from tests.registration.test_join_concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -159,26 +158,6 @@ def test_a_sequence_of_every_kind_keeps_them_equal(drawn, staff, tmp_path):
     assert_kept(wave)
     recipients, reserve = kept(wave)
     assert recipients <= wave.quota
-
-
-@pytest.mark.django_db(transaction=True)
-def test_racing_revocations_keep_them_equal(staff):
-    """Threads with their own connections revoke at once: the wave's row lock orders the deltas."""
-    wave = make_wave(number=20, quota=6)
-    for _ in range(12):
-        register(new_person(), wave)
-    screen(wave)
-    select(wave)
-    pending = iter(reg(pk) for pk in by_rank(wave)[:6])
-    lock = threading.Lock()
-
-    def revoke_one():
-        with lock:
-            registration = next(pending)
-        return services.revoke_recipient(registration=registration, reason=RevocationReason.NO_TRAINING, by=staff)
-
-    run_concurrently(revoke_one, 6)
-    assert assert_kept(wave) == (6, 0)
 
 
 def test_a_benchmark_wave_reset_and_drawn_again_is_counted_afresh(db):
