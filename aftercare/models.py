@@ -154,6 +154,42 @@ class Promotion(models.Model):
         return f"{self.wave} / {self.registration_id} (rank {self.rank})"
 
 
+class WaveCountsQuerySet(models.QuerySet):
+    def put(self, *, wave_id: int, recipients: int, reserve: int) -> None:
+        """Store the wave's counts as they are now (the draw; a repair)."""
+        self.update_or_create(wave_id=wave_id, defaults={"recipients": recipients, "reserve": reserve})
+
+    def shift(self, *, wave_id: int, recipients: int = 0, reserve: int = 0) -> bool:
+        """Add these deltas to the wave's counts, in the caller's transaction. False when the wave has no row."""
+        return bool(self.filter(wave_id=wave_id).update(recipients=models.F("recipients") + recipients,
+                                                        reserve=models.F("reserve") + reserve))
+
+
+class WaveCounts(models.Model):
+    """A drawn wave's recipients now (ScreeningResult.selected) and reserve now (aftercare.sql.reserve_sql), kept by
+    every writer that moves a registration in or out of either, in the writer's transaction and under the wave's
+    row lock, so that the report reads two numbers instead of counting millions of results. The definitions stay in
+    aftercare.sql; aftercare.sql.live_counts recounts them, and `manage.py verify_wave_counts` compares the two.
+
+    One row per wave from its draw on (eligibility.waves.select_awardees); none before it.
+    """
+
+    wave = models.OneToOneField(Wave, primary_key=True, on_delete=models.CASCADE, related_name="counts",
+                                verbose_name=_("wave"))
+    # Positive: a delta that would take a count below zero is a bug, refused by the database.
+    recipients = models.PositiveIntegerField(_("recipients now"), default=0)
+    reserve = models.PositiveIntegerField(_("reserve now"), default=0)
+
+    objects = WaveCountsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("wave counts")
+        verbose_name_plural = _("wave counts")
+
+    def __str__(self) -> str:
+        return f"{self.wave_id}: {self.recipients} recipients, {self.reserve} reserve"
+
+
 class TrainingStart(models.Model):
     """The programme's record that a person started a training: the NIK's keyed digest, never the NIK."""
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftercare import sql
 from aftercare.models import (BARRING_REASONS, Appeal, AppealFile, Promotion, Revocation, RevocationReason,
-                              TrainingStart, TrainingStartImport)
+                              TrainingStart, TrainingStartImport, WaveCounts)
 from complaints.uploads import CheckedUpload
 from eligibility import cards
 from eligibility.models.screening import ScreeningResult, ScreeningRun
@@ -51,6 +51,44 @@ def training_deadline(*, wave: Wave, promoted_at: dt.datetime | None = None) -> 
     return cards.training_deadline(start=start) if start else None
 
 
+# --- The kept counts ------------------------------------------------------------------------------------------
+
+def kept_counts(*, wave: Wave) -> WaveCounts:
+    """The wave's recipients and reserve now as kept (aftercare.models.WaveCounts): one primary-key read. A drawn
+    wave without its row (drawn before the counts were kept and not backfilled) gets one, counted now."""
+    counts = WaveCounts.objects.filter(wave_id=wave.pk).first()
+    if counts is None:
+        recipients, reserve = sql.live_counts(wave)
+        WaveCounts.objects.put(wave_id=wave.pk, recipients=recipients, reserve=reserve)
+        counts = WaveCounts(wave_id=wave.pk, recipients=recipients, reserve=reserve)
+    return counts
+
+
+def _move_counts(*, wave: Wave, recipients: int = 0, reserve: int = 0) -> None:
+    """Registrations moved in or out of the wave's recipients or reserve in this transaction, under the wave's row
+    lock: add the deltas to the kept counts. A wave without its row gets one counted now (after the move)."""
+    if (recipients or reserve) and not WaveCounts.objects.shift(wave_id=wave.pk, recipients=recipients,
+                                                                reserve=reserve):
+        kept_counts(wave=wave)
+
+
+def verify_wave_counts(*, repair: bool = False) -> list[tuple[Wave, tuple[int, int], tuple[int, int]]]:
+    """Every drawn wave whose kept counts differ from a live recount (aftercare.sql.live_counts), as (wave, kept,
+    live); with `repair`, the live figures are stored, each under its wave's row lock. Scans every drawn wave's
+    results: an operator's check, not a page."""
+    drifted = []
+    for wave_id in Wave.objects.filter(status=Wave.Status.SELECTED).order_by("number").values_list("pk", flat=True):
+        with transaction.atomic():
+            wave = _lock_wave(wave_id) if repair else Wave.objects.get(pk=wave_id)
+            row = WaveCounts.objects.filter(wave_id=wave.pk).values_list("recipients", "reserve").first()
+            live = sql.live_counts(wave)
+            if row != live:
+                drifted.append((wave, row, live))
+                if repair:
+                    WaveCounts.objects.put(wave_id=wave.pk, recipients=live[0], reserve=live[1])
+    return drifted
+
+
 # --- Revocation and promotion ---------------------------------------------------------------------------------
 
 def _revoke(*, wave: Wave, registration_ids: list[int], reason: str, by: User | None, note: str) -> int:
@@ -63,7 +101,9 @@ def _revoke(*, wave: Wave, registration_ids: list[int], reason: str, by: User | 
     now = timezone.now()
     Revocation.objects.bulk_create([Revocation(registration_id=pk, wave=wave, reason=reason, note=note, by=by, at=now)
                                     for pk in ids], batch_size=5000)
-    ScreeningResult.objects.filter(registration_id__in=ids).update(selected=False)
+    revoked = ScreeningResult.objects.filter(registration_id__in=ids, selected=True).update(selected=False)
+    # Each leaves the recipients; none joins the reserve (revoked, never again) or left it (it was a recipient).
+    _move_counts(wave=wave, recipients=-revoked)
     notifications.queue_revoked(wave_id=wave.pk, at=now)
     return len(ids)
 
@@ -72,7 +112,7 @@ def fill_places(*, wave: Wave, by: User | None) -> list[Promotion]:
     """Fill the wave's unfilled revoked places from the reserve, in rank order (aftercare.sql.next_reserves
     re-checks the KK and prior-recipient rules now), until the quota is met or the reserve runs out. The caller
     holds the wave lock. Returns the promotions made."""
-    recipients = ScreeningResult.objects.filter(wave_id=wave.pk, selected=True).count()
+    recipients = kept_counts(wave=wave).recipients  # kept under this lock by every writer: no scan of the wave
     places = list(sql.unfilled_revocations(wave)[: max(0, wave.quota - recipients)])
     reserves = sql.next_reserves(wave=wave, limit=len(places))
     now = timezone.now()
@@ -82,7 +122,9 @@ def fill_places(*, wave: Wave, by: User | None) -> list[Promotion]:
         return []
     Promotion.objects.bulk_create(promotions)
     promoted = [p.registration_id for p in promotions]
-    ScreeningResult.objects.filter(registration_id__in=promoted).update(selected=True)
+    moved = ScreeningResult.objects.filter(registration_id__in=promoted, selected=False).update(selected=True)
+    # next_reserves picks from the reserve only: each promoted leaves it for the recipients.
+    _move_counts(wave=wave, recipients=moved, reserve=-moved)
     # A promoted registration keeps its rank: its card number is computed as at the selection (eligibility.cards).
     cards.assign_card_numbers(wave_id=wave.pk, registration_ids=promoted)
     notify_promoted(wave=wave, at=now)
@@ -286,6 +328,9 @@ def _apply_override(*, appeal: Appeal, wave: Wave, by: User) -> None:
     result.save(update_fields=["reasons", "status"])
     if not left and selected:
         sql.enter_ranking(registration=registration)
+        # It had no rank (screened out), so was neither a recipient nor a reserve; now it is a reserve, unrevoked.
+        # The reserve registrations enter_ranking moves down keep their place in it.
+        _move_counts(wave=wave, reserve=1)
         fill_places(wave=wave, by=by)
 
 
@@ -317,14 +362,18 @@ def after_the_draw(*, wave: Wave, full_identity: bool = False) -> dict:
         row.shown_nik = show(row.registration.applicant.nik)
     revoked = sum(by_reason.values())
     promoted = Promotion.objects.filter(wave=wave).count()
+    # Kept by every writer (aftercare.models.WaveCounts): counting them here scanned millions of results.
+    kept = WaveCounts.objects.filter(wave_id=wave.pk).values_list("recipients", "reserve").first()
+    if kept is None:
+        kept = sql.live_counts(wave) if wave.status == Wave.Status.SELECTED else (0, 0)
     return {
         "appeals": appeal_counts(wave=wave),
         "revoked": revoked,
         "revoked_by_reason": [(label, by_reason.get(code, 0)) for code, label in RevocationReason.choices],
         "promoted": promoted,
         "unfilled": revoked - promoted,
-        "recipients": ScreeningResult.objects.filter(wave_id=wave.pk, selected=True).count(),
-        "reserve": sql.reserve_count(wave),
+        "recipients": kept[0],
+        "reserve": kept[1],
         "revocations": revocations,
         "promotions": promotions,
     }

@@ -368,7 +368,9 @@ def select_awardees(*, wave: Wave, by: User | None) -> int:
     with transaction.atomic():
         wave = _lock(wave)
         if wave.status == Status.SELECTED:
-            return ScreeningResult.objects.filter(wave_id=wave.pk, selected=True).count()
+            from aftercare.services import kept_counts
+
+            return kept_counts(wave=wave).recipients
         if wave.status != Status.SCREENED:
             raise ScreeningError(
                 _("Wave %(number)s must be screened before the selection (it is %(status)s)."),
@@ -379,7 +381,12 @@ def select_awardees(*, wave: Wave, by: User | None) -> int:
 
         check_appeals_settled(wave=wave)  # the draw waits for the appeal window and every decision
         seed = unsealed_seed(wave)
-        sql.rank_eligible(wave, seed=seed)
+        selected, reserve = sql.rank_eligible(wave, seed=seed)
+        # The report's "recipients now" and "reserve now", kept from here on by every writer (aftercare.services).
+        # Nobody is revoked yet: every ranked registration not selected is the reserve.
+        from aftercare.models import WaveCounts
+
+        WaveCounts.objects.put(wave_id=wave.pk, recipients=selected, reserve=reserve)
         # The reveal: the seed in clear beside its commitment (the trigger checks that they match).
         _move(wave, from_=Status.SCREENED, to=Status.SELECTED, seed=seed, seed_revealed_at=timezone.now(),
               selected_by=by)
@@ -398,7 +405,6 @@ def select_awardees(*, wave: Wave, by: User | None) -> int:
         waiting = Wave.objects.filter(number__gt=wave.number, status=Status.CLOSED)
         for wave_id in waiting.values_list("pk", flat=True):
             screen_wave.delay_on_commit(wave_id)
-        selected = ScreeningResult.objects.filter(wave_id=wave.pk, selected=True).count()
         enqueue_wave_summary(wave.pk)
     logger.info("Wave %s: %s selected by user #%s", wave.number, selected, by.pk if by else None)
     return selected
@@ -415,6 +421,10 @@ def reset_benchmark_wave(*, wave: Wave) -> None:
                               number=wave.number)
     with transaction.atomic():
         wave = _lock(wave)
+        # Undrawn again: its counts are kept from its next draw (aftercare.models.WaveCounts).
+        from aftercare.models import WaveCounts
+
+        WaveCounts.objects.filter(wave_id=wave.pk).delete()
         ScreeningRun.objects.filter(wave=wave, status=ScreeningRun.Status.RUNNING).update(
             status=ScreeningRun.Status.CANCELLED)
         if wave.status != Status.OPEN:

@@ -299,7 +299,7 @@ def ticket_sql(applicant_alias: str) -> str:
 
 
 @sensitive_variables("seed", "params")  # error reports show ******** instead of the seed
-def rank_eligible(wave: Wave, *, seed: str) -> None:
+def rank_eligible(wave: Wave, *, seed: str) -> tuple[int, int]:
     """The lottery's ranking, in one UPDATE ... FROM a ROW_NUMBER() window: every eligible registration of
     `wave` gets its rank by SHA-256 of "{seed}:{nik}" (`seed`: the wave's unsealed seed, which the caller,
     eligibility.waves.select_awardees, opens and checks against the commitment) (ascending hex, ties by registration id) and
@@ -307,6 +307,9 @@ def rank_eligible(wave: Wave, *, seed: str) -> None:
     database (PostgreSQL's sha256(); on SQLite the SHA256() function Django registers on each connection).
     A registration whose account is suspended after a NIK misuse report (an active complaints.Suspension,
     docs/DOMAIN.md "NIK misuse") is left out of the pool: no rank, not selected.
+
+    Returns (selected, ranked and not selected), from the ranking's row count: ranks are 1..n, the first `quota`
+    selected (aftercare.models.WaveCounts keeps them from here on).
     """
     result = ScreeningResult._meta.db_table
     suspension = Suspension._meta.db_table
@@ -324,6 +327,7 @@ def rank_eligible(wave: Wave, *, seed: str) -> None:
             f" WHERE {result}.registration_id = ranked.registration_id",
             params,
         )
+        ranked = cursor.rowcount
         # Everything the ranking above did not reach: the ineligible and the suspended.
         cursor.execute(
             f"UPDATE {result} SET rank = NULL, selected = FALSE WHERE wave_id = %(wave)s AND (status <> %(eligible)s"
@@ -331,3 +335,5 @@ def rank_eligible(wave: Wave, *, seed: str) -> None:
             f"  ON h.applicant_id = r.applicant_id WHERE r.wave_id = %(wave)s AND h.lifted_at IS NULL))",
             params,
         )
+    selected = min(ranked, wave.quota)
+    return selected, ranked - selected

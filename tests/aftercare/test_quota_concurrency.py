@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from aftercare import services
-from aftercare.models import Promotion, Revocation, RevocationReason
+from aftercare.models import Promotion, Revocation, RevocationReason, WaveCounts
+from aftercare.sql import live_counts
 from registration.models import Registration
 from tests.aftercare.conftest import by_rank, make_wave, new_person, recipients, register, screen, select
 from tests.registration.test_join_concurrency import run_concurrently
@@ -39,3 +40,5 @@ def test_it_keeps_the_quota_when_revocations_race(staff):
     assert sorted(promoted) == sorted(ranked[6:12])  # each reserve once, the six next in rank
     assert recipients(wave) == set(ranked[6:12])
     assert 6 - Revocation.objects.count() + len(promoted) == len(recipients(wave)) == wave.quota
+    # The wave's row lock orders the racers' deltas to the kept counts too (aftercare.models.WaveCounts).
+    assert WaveCounts.objects.values_list("recipients", "reserve").get(wave=wave) == live_counts(wave) == (6, 0)

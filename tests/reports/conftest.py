@@ -25,6 +25,7 @@ from django.contrib.auth.models import Permission
 from django.db.models import Q
 from django.utils import timezone
 
+from aftercare.services import kept_counts
 from eligibility.models import ScreeningResult, ScreeningRun
 from prakerja.lib.digest import keyed_digest
 from prakerja.lib.sealing import seal
@@ -79,6 +80,8 @@ def build_wave(*, number: int = 21, selected: bool = True, people=PEOPLE) -> Wav
     run = ScreeningRun.objects.create(wave=wave, status=ScreeningRun.Status.DONE, finished_at=wib(4, 1, 0),
                                       list_versions=LIST_VERSIONS,
                                       outcome_counts={"registrations": 6, "eligible": 3, "ineligible": 3})
+    if selected:
+        kept_counts(wave=wave)  # the recipients and reserve now, stored as the draw stores them
     return wave
 
 

@@ -32,6 +32,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 
+from aftercare.services import kept_counts
 from benchmarks.management.commands.bench_screening import _database_url
 from eligibility.models import ScreeningResult, ScreeningRun
 from prakerja.lib import cli, csvfile
@@ -230,6 +231,7 @@ class Command(cli.Command):
                                                    registration=Registration._meta.db_table, run_col=extra,
                                                    run_val=", %(run)s" if extra else ""),
                                {"wave": wave.pk, "quota": wave.quota, "run": run.pk})
+            kept_counts(wave=wave)  # the report's recipients and reserve now, as a draw would have stored them
         with connection.cursor() as cursor:
             for model in (User, Applicant, Registration, ScreeningResult):
                 cursor.execute(f"ANALYZE {model._meta.db_table}")
