@@ -36,6 +36,7 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from benchmarks import headline
 from benchmarks.people import insert_people
 from benchmarks.smtpsink import HOST, free_port
 from eligibility import waves
@@ -85,6 +86,10 @@ class Command(cli.Command):
             out(f"  rendering those messages (templates, MIME), timed apart: {_spread(rendering, '.2f')} s "
                 f"= {_spread([count / r for r in rendering], ',.0f')} messages/s")
             share = [r["direct"] / r["drained"] for r in runs]
+            headline.record(f"result e-mails through the outbox, {registrations:,} messages",
+                            f"{_spread([registrations / d for d in drained], ',.0f')} messages/s",
+                            f"smtplib loop over one connection {_spread([count / d for d in direct], ',.0f')} "
+                            f"messages/s", f"{statistics.median(share):.2f}x")
             out(f"  the outbox runs at {statistics.median(share):.0%} ({min(share):.0%}-{max(share):.0%}) of the "
                 f"direct loop's rate; its time beyond rendering and sending (claims, one UPDATE per message): "
                 f"{statistics.median(max(0.0, r['drained'] - r['direct'] - r['rendering']) for r in runs):.2f} s")

@@ -33,6 +33,7 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 
 from aftercare.services import kept_counts
+from benchmarks import headline
 from benchmarks.management.commands.bench_screening import _database_url
 from eligibility.models import ScreeningResult, ScreeningRun
 from prakerja.lib import cli, csvfile
@@ -124,6 +125,10 @@ class Command(cli.Command):
         self.stdout.write(f"COPY (SELECT ...) TO STDOUT: {size:,} rows, {copied / 1e6:.1f} MB in {_median(copy_s, 's')}"
                           f" = {size / statistics.median(copy_s):,.0f} rows/s")
         self.stdout.write(f"stream / COPY: {share:.2f} (target >= {TARGET_SHARE_OF_COPY})")
+        headline.record(f"result CSV, {size:,} wave", f"{size / statistics.median(stream_s):,.0f} rows/s, peak {peak:.0f} MB",
+                        f"`COPY ... TO STDOUT` {size / statistics.median(copy_s):,.0f} rows/s",
+                        headline.verdict(share, at_least=TARGET_SHARE_OF_COPY)
+                        + f"; peak < {TARGET_PEAK_MB} MB: {'met' if peak < TARGET_PEAK_MB else '**missed**'}")
         self.stdout.write(f"peak memory (ru_maxrss): {peak:.0f} MB, {rss_before:.0f} MB before streaming "
                           f"(target < {TARGET_PEAK_MB} MB)")
         return share >= TARGET_SHARE_OF_COPY and peak < TARGET_PEAK_MB
@@ -187,6 +192,9 @@ class Command(cli.Command):
             f"summary, {size:,} registrations: {_median(figures['build'], 's')} ({figures['clusters']:,} joki clusters, "
             f"{figures['members']:,} members, the biggest {figures['biggest']:,}); bare count join of registrations "
             f"and results {_median(figures['join'], 's')}: {ratio:.1f}x")
+        headline.record(f"report summary, {size:,} wave ({figures['clusters']:,} joki clusters)",
+                        _median(figures["build"], "s"), f"bare count join of the wave's results "
+                        f"{_median(figures['join'], 's')}", f"{ratio:.1f}x")
 
     def _print_page(self, size: int, figures: dict, *, reference: tuple[int, dict]) -> None:
         smallest, first = reference
@@ -196,6 +204,12 @@ class Command(cli.Command):
             f"peak RSS {_median(figures['peak'], 'MB', 0)}, process baseline {_median(figures['base'], 'MB', 0)}; "
             f"{smallest:,} wave: {statistics.median(first['ms']):,.0f} ms, {statistics.median(first['peak']):,.0f} MB "
             f"(targets < {TARGET_PAGE_MS} ms, < {TARGET_PEAK_MB} MB)")
+        ms, peak = statistics.median(figures["ms"]), statistics.median(figures["peak"])
+        headline.record(f"report page, {size:,} wave", f"{_median(figures['ms'], 'ms', 0)}, peak {peak:,.0f} MB",
+                        f"{smallest:,} wave: {statistics.median(first['ms']):,.0f} ms; process baseline "
+                        f"{statistics.median(figures['base']):,.0f} MB",
+                        f"< {TARGET_PAGE_MS} ms: {'met' if ms < TARGET_PAGE_MS else '**missed**'}; "
+                        f"< {TARGET_PEAK_MB} MB: {'met' if peak < TARGET_PEAK_MB else '**missed**'}")
 
     # --- The bench waves ----------------------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from benchmarks import headline
 from benchmarks.people import insert_people
 from eligibility import waves
 from eligibility.screening import services
@@ -88,8 +89,8 @@ class Command(cli.Command):
             f"(ready in {time.perf_counter() - started:.1f} s); every figure below: median of {repeat} runs")
         self._reset(wave)
         if not no_references:
-            bare, runs = self._bare_join(wave, repeat)
-            out(f"reference: one bare SQL join (registrations x list digests, count):       {bare:8.2f} s  ({_spread(runs)})")
+            bare, bare_times = self._bare_join(wave, repeat)
+            out(f"reference: one bare SQL join (registrations x list digests, count):       {bare:8.2f} s  ({_spread(bare_times)})")
             serial, runs = self._bare_join(wave, repeat, parallel=False)
             out(f"           the same join without parallel workers (one backend):          {serial:8.2f} s  ({_spread(runs)})")
             one, runs = self._one_statement(wave, repeat)
@@ -150,6 +151,14 @@ class Command(cli.Command):
         out(f"  {size}: screening with its report summary {ratio_summary:.2f}x the bare join (target <= 3x): "
             f"{'OK' if ratio_summary <= 3 else 'MISSED'}")
         out(f"  {speedup:,.0f}x faster than per-row (target >= 100x): {'OK' if speedup >= 100 else 'MISSED'}")
+        reference = f"bare count join {headline.spread(bare_times, unit='s')}"
+        headline.record(f"screening end to end, {size}", headline.spread(times, unit="s"),
+                        f"{reference}; one-statement screening {one:.2f} s",
+                        f"{ratio_bare:.2f}x ({elapsed / one:.2f}x the one-statement screening)")
+        headline.record(f"screening until the report summary is stored, {size}", headline.spread(with_summary, unit="s"),
+                        reference, headline.verdict(ratio_summary, at_most=3))
+        headline.record(f"per-row job (each row committed), {size}", f"{per_row:,.0f} s extrapolated", "-",
+                        f"the screening {speedup:,.0f}x faster (>= 100x: {'met' if speedup >= 100 else '**missed**'})")
 
     # --- data ------------------------------------------------------------------------------------------
 

@@ -41,6 +41,7 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from benchmarks import headline
 from benchmarks.management.commands.bench_screening import _database_url
 from benchmarks.views import FLOOR_TABLE
 from eligibility import waves
@@ -196,6 +197,17 @@ class Command(cli.Command):
             if name == "join":
                 line += f"; p99 target < {JOIN_P99_TARGET_MS} ms: {'OK' if p['p99'] < JOIN_P99_TARGET_MS else 'MISSED'}"
             out(line)
+            if reference:
+                ratio = medians[name] / medians[reference]
+                verdict = (headline.verdict(ratio, at_least=target) if target is not None else f"{ratio:.2f}x")
+                if name == "join":
+                    verdict += (f"; p99 < {JOIN_P99_TARGET_MS} ms: "
+                                f"{'met' if p['p99'] < JOIN_P99_TARGET_MS else '**missed**'}")
+                headline.record(
+                    f"{name}, {count} clients", f"{headline.spread(rates, ',.0f')} req/s, p50 {p['p50']:,.0f} ms, "
+                    f"p99 {p['p99']:,.0f} ms, {errors} errors",
+                    f"{reference}: {medians[reference]:,.0f} req/s, p99 "
+                    f"{statistics.median(r['p99'] for r in runs[reference]):,.0f} ms", verdict)
             if name == "join":
                 for r in runs[name]:
                     wrapped = r["requests"] > joiners
@@ -233,7 +245,8 @@ class Command(cli.Command):
 
     def _start_server(self, port: int, workers: int, threads: int, tmp: Path) -> subprocess.Popen:
         # SECRET_KEY: the one the stored sessions were signed with (this process's).
-        env = {**os.environ, "DEBUG": "False", "SECRET_KEY": settings.SECRET_KEY, "DIGEST_KEY": settings.DIGEST_KEY, "ALLOWED_HOSTS": "127.0.0.1", "BENCHMARKS": "True",
+        env = {**os.environ, "DEBUG": "False", "SECRET_KEY": settings.SECRET_KEY, "DIGEST_KEY": settings.DIGEST_KEY,
+               "SEED_ENCRYPTION_KEY": settings.SEED_ENCRYPTION_KEY, "ALLOWED_HOSTS": "127.0.0.1", "BENCHMARKS": "True",
                "DATABASE_URL": _database_url(), "CONN_MAX_AGE": "60", "SECURE_SSL_REDIRECT": "False",
                "LOG_LEVEL": "WARNING", "RATELIMIT_ENABLE": "True"}
         subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env,
