@@ -194,10 +194,12 @@ def fill_sqlite(version: ExclusionList, file: BinaryIO, layout: ListLayout, bad_
             niks, kks = split_numbers(block, layout)
             nik_digests = [digest.hex() for digest in hasher.digests(niks)]
             kk_digests = [None] * len(niks) if kks is None else [d.hex() if d else None for d in hasher.digests(kks)]
-            # A duplicate NIK counts once; a KK digest from any of its lines is kept.
+            # A duplicate NIK counts once; the smallest KK digest of its lines is kept, as on PostgreSQL
+            # (SQLite's two-argument min() is NULL when either is).
             cursor.executemany(
                 f"INSERT INTO {table} (nik_digest, kk_digest) VALUES (%s, %s) ON CONFLICT (nik_digest)"
-                f" DO UPDATE SET kk_digest = COALESCE({table}.kk_digest, excluded.kk_digest)",
+                f" DO UPDATE SET kk_digest = COALESCE(min({table}.kk_digest, excluded.kk_digest),"
+                f" {table}.kk_digest, excluded.kk_digest)",
                 list(zip(nik_digests, kk_digests)),
             )
         cursor.execute(f"SELECT COUNT(*) FROM {table}")
