@@ -22,10 +22,14 @@ How a file goes in (PostgreSQL), in ONE transaction, so that a failure or a kill
    file, and streamed with a binary COPY into the version's fresh, unindexed table while PostgreSQL
    stores the previous chunks. The raw NIKs never reach the database.
 3. The primary key (the unique index) is built once, on the filled table. A file with duplicate NIKs
-   has its table rebuilt first with one row per digest, in digest order (so the key's build finds
-   its input sorted). The digest processes keep a 1-in-256 sample of the digests
-   (digests.DigestPool.duplicates_seen) that tells such a file before the key is tried; duplicates
-   the sample misses make the key fail, and the table is rebuilt then (the slower, rarer path).
+   has their extra lines deleted first (one row per digest: the one with the smallest KK digest when
+   any line had one). The digest processes hand back, with each block, the first 8 bytes of every
+   digest (8 bytes a row, kept in this process), and a 1-in-256 sample of the digests
+   (digests.DigestPool.duplicates_seen) that tells such a file before the key is tried. The repeated
+   prefixes are found by a sort in this process (numpy); in SQL one scan of the table, hashed against
+   them, picks the few rows that have one, which are compared by their whole digests and the extra
+   ones deleted by ctid: no sort of the whole table. Duplicates the sample misses make the key fail,
+   and are deleted from the same prefixes then (the slower, rarer path).
 4. ANALYZE, then the swap: the category's active version becomes `replaced`, the new one `active`
    (the partial unique constraint allows one active version per category). A load with too many bad
    rows, or much smaller than the list in force, stops before the swap in `needs_confirmation`, its

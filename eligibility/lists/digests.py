@@ -12,6 +12,7 @@ import struct
 from collections import deque
 from typing import Iterator
 
+import numpy as np
 from django.conf import settings
 
 from eligibility.lists.files import ListLayout, split_numbers
@@ -76,12 +77,18 @@ def _init_digest_worker(key: bytes) -> None:
     _worker_hasher = Hasher(key)
 
 
-def _probe_sample(nik_digests: list[bytes]) -> list[bytes]:
-    """The NIK digests that start with a zero byte: about 1 in 256, and the same NIK always falls in or out.
+# How many leading bytes of a NIK digest the loader keeps per row to find a file's duplicates (DigestPool
+# .repeated_prefixes()): two lines of one NIK share them; two different NIKs do too about once in 2**64 / n
+# pairs, and the rows so picked are compared by their whole digests (tables._delete_duplicates).
+PREFIX_BYTES = 8
+
+
+def _probe_sample(joined: bytes) -> list[bytes]:
+    """The NIK digests (`joined`: 16 bytes each) that start with a zero byte: about 1 in 256, and the same NIK
+    always falls in or out.
 
     The sample a whole file's duplicates are looked for in (DigestPool.duplicates_seen): both lines of a
     duplicate NIK are in it, or neither. Found with C-speed slicing and find(), no per-row Python."""
-    joined = b"".join(nik_digests)
     first_bytes = joined[::16]
     sample, at = [], first_bytes.find(0)
     while at >= 0:
@@ -90,13 +97,26 @@ def _probe_sample(nik_digests: list[bytes]) -> list[bytes]:
     return sample
 
 
-def _block_copy_rows(block: bytes, layout: ListLayout, hasher: Hasher | None = None) -> tuple[bytes, list[bytes]]:
-    """A block of good lines as binary COPY rows of their digests, with its probe sample (_probe_sample);
-    in a digest process, or here."""
+def _digest_prefixes(joined: bytes) -> bytes:
+    """The first PREFIX_BYTES bytes of each NIK digest (`joined`: 16 bytes each), zero-padded to 8 bytes a row
+    (one uint64 each for DigestPool.repeated_prefixes), in C: no per-row Python."""
+    digests = np.frombuffer(joined, dtype=np.uint8).reshape(-1, 16)
+    prefixes = np.zeros((len(digests), 8), dtype=np.uint8)
+    prefixes[:, :PREFIX_BYTES] = digests[:, :PREFIX_BYTES]
+    return prefixes.tobytes()
+
+
+def _block_copy_rows(
+    block: bytes, layout: ListLayout, hasher: Hasher | None = None,
+) -> tuple[bytes, list[bytes], bytes]:
+    """A block of good lines as binary COPY rows of their digests, with its probe sample (_probe_sample) and
+    its digests' prefixes (_digest_prefixes); in a digest process, or here."""
     hasher = hasher or _worker_hasher
     niks, kks = split_numbers(block, layout)
     nik_digests = hasher.digests(niks)
-    return _copy_rows(nik_digests, None if kks is None else hasher.digests(kks)), _probe_sample(nik_digests)
+    joined = b"".join(nik_digests)
+    rows = _copy_rows(nik_digests, None if kks is None else hasher.digests(kks))
+    return rows, _probe_sample(joined), _digest_prefixes(joined)
 
 
 def _digest_processes(layout: ListLayout) -> int:
@@ -118,12 +138,16 @@ class DigestPool:
     def __init__(self, layout: ListLayout):
         self.layout = layout
         # True once two lines of the file were seen with the same NIK (in the probe sample, _probe_sample):
-        # the table is then rebuilt without duplicates before its unique index is tried, instead of after
-        # that index failed (tables.fill_postgresql). A file with few duplicates may show none in the
-        # sample: the index then fails first, slower but the same result. The sample holds 1 digest in
-        # 256 (about 40,000, 4 MB, for 10 M lines).
+        # the duplicates are then deleted before the table's unique index is tried, instead of after that
+        # index failed (tables.fill_postgresql). A file with few duplicates may show none in the sample:
+        # the index then fails first, slower but the same result. The sample holds 1 digest in 256 (about
+        # 40,000, 4 MB, for 10 M lines).
         self.duplicates_seen = False
         self._sample: set[bytes] = set()
+        # Every row's digest prefix (_digest_prefixes), in the file's order: 8 bytes a row, 80 MB for 10 M
+        # lines, kept for every file since duplicates the sample missed are found from them too. They
+        # replace a sort of every digest in PostgreSQL (repeated_prefixes).
+        self._prefixes = bytearray()
         self._hasher = Hasher(settings.DIGEST_KEY.encode())
         self._pool = None
         self._processes = processes = _digest_processes(layout)
@@ -173,8 +197,9 @@ class DigestPool:
         while pending:
             yield self._probed(pending.popleft().get())
 
-    def _probed(self, result: tuple[bytes, list[bytes]]) -> bytes:
-        rows, sample = result
+    def _probed(self, result: tuple[bytes, list[bytes], bytes]) -> bytes:
+        rows, sample, prefixes = result
+        self._prefixes += prefixes
         if not self.duplicates_seen:
             size = len(self._sample)
             self._sample.update(sample)
@@ -184,3 +209,13 @@ class DigestPool:
                 self._sample.clear()  # decided: no need to keep it
         return rows
 
+    def repeated_prefixes(self) -> list[bytes]:
+        """The digest prefixes (PREFIX_BYTES bytes each) that more than one row of the file has, each once: the
+        rows of every duplicate NIK share one (and rarely other NIKs too). Call after copy_rows() is consumed.
+
+        A sort of the prefixes in this process (about 1 s for 10 M rows) instead of a sort of every digest in
+        PostgreSQL (8-16 s, docs/PERFORMANCE.md); the prefixes are sorted in place, no copy."""
+        prefixes = np.frombuffer(self._prefixes, dtype=np.uint64)
+        prefixes.sort()
+        repeated = np.unique(prefixes[1:][prefixes[1:] == prefixes[:-1]])
+        return [prefix[:PREFIX_BYTES] for prefix in np.frombuffer(repeated.tobytes(), dtype="V8").tolist()]

@@ -10,6 +10,7 @@ import csv
 import io
 import logging
 import re
+import struct
 import time
 from dataclasses import dataclass, field
 from typing import IO, BinaryIO, Iterator
@@ -30,8 +31,9 @@ logger = logging.getLogger(__name__)
 LOCK_NAMESPACE = 0x4C495354  # "LIST"
 
 
-# Session settings for the load's transaction (SET LOCAL): memory to build the index (and, for a file
-# with duplicates, sort the digests) without spilling to disk; JIT compiling costs more than it saves.
+# Session settings for the load's transaction (SET LOCAL): memory to build the index (and, for a file with
+# duplicates, sort the rows whose digest prefix repeats) without spilling to disk; JIT compiling costs more
+# than it saves.
 PG_LOAD_SETTINGS = {
     "jit": "off",
     "maintenance_work_mem": "1GB",
@@ -134,15 +136,19 @@ def fill_postgresql(
         if not counts.good:
             return counts  # refused by _load_version: nothing to index
         if digest_pool.duplicates_seen:
-            # Known to hold duplicate NIKs (DigestPool's probe): rebuilt without them before the key is
-            # tried, rather than after a unique index failed on them.
-            counts.rows = _rebuild_without_duplicates(cursor, version.pk)
+            # Known to hold duplicate NIKs (DigestPool's probe): they are deleted before the key is tried,
+            # rather than after a unique index failed on them.
+            counts.rows -= _delete_duplicates(cursor, version.pk, digest_pool.repeated_prefixes())
+            counts.timings["duplicates"] = time.perf_counter() - clock - sum(counts.timings.values())
+            cursor.execute(f"ALTER TABLE {table} ADD PRIMARY KEY (nik_digest)")
         else:
             try:
                 with transaction.atomic():  # a savepoint: duplicates the probe missed make the unique index fail
                     cursor.execute(f"ALTER TABLE {table} ADD PRIMARY KEY (nik_digest)")
             except IntegrityError:
-                counts.rows = _rebuild_without_duplicates(cursor, version.pk)
+                counts.rows -= _delete_duplicates(cursor, version.pk, digest_pool.repeated_prefixes())
+                counts.timings["duplicates"] = time.perf_counter() - clock - sum(counts.timings.values())
+                cursor.execute(f"ALTER TABLE {table} ADD PRIMARY KEY (nik_digest)")
         counts.timings["index"] = time.perf_counter() - clock - sum(counts.timings.values())
         if version.category == ListCategory.PRIOR_AWARDEE:
             # Built on the filled table like the primary key. The KK phase of a screening counts the
@@ -159,25 +165,40 @@ def fill_postgresql(
     return counts
 
 
-def _rebuild_without_duplicates(cursor, version_id: int) -> int:
-    """Rebuild a version's filled table with one row per NIK digest, then add its primary key; returns its rows.
+def _delete_duplicates(cursor, version_id: int, repeated_prefixes: list[bytes]) -> int:
+    """Delete the extra lines of every duplicate NIK from a version's filled, unindexed table; returns how many.
 
-    The row kept for a NIK has a KK digest when any of its lines had one (the smallest, for a stable
-    choice). The new table is written in digest order, so the key's build finds its input sorted
-    (3-4 s on 10 M rows instead of 5-9 s). Deleting the extra lines in place instead costs as much in
-    all (measured, docs/PERFORMANCE.md): the search is the same sort, and the key then sorts again.
+    One row per NIK digest is kept: one with a KK digest when any of its lines had one (the smallest, for a
+    stable choice). Only the rows whose digest starts with one of `repeated_prefixes` (DigestPool
+    .repeated_prefixes: the lines of every duplicate NIK, a few per cent of the table) are looked at: one
+    scan of the table, hashed against the prefixes, then those rows compared by their whole digests, so
+    that two NIKs that only share a prefix both stay. This replaces a sort of every row (the rebuild with
+    DISTINCT ON, or a window over the whole table: 8-16 s on 10 M rows, docs/PERFORMANCE.md). A row
+    deleted by this transaction is indexed as dead, not checked for uniqueness, by the key built next.
     """
+    if not repeated_prefixes:
+        return 0
     qn = connection.ops.quote_name
-    table, deduped = qn(table_name(version_id)), qn(f"{table_name(version_id)}_dedup")
+    table = qn(table_name(version_id))
+    length = len(repeated_prefixes[0])  # digests.PREFIX_BYTES
+    cursor.execute("CREATE TEMPORARY TABLE exclusion_repeated_prefix (prefix bytea NOT NULL) ON COMMIT DROP")
+    # Binary COPY: per row one field, the prefix's bytes.
+    field = struct.pack("!hi", 1, length)
+    cursor.copy_expert("COPY exclusion_repeated_prefix (prefix) FROM STDIN WITH (FORMAT binary)", io.BytesIO(
+        COPY_HEADER + field + field.join(repeated_prefixes) + COPY_TRAILER))
+    cursor.execute("ANALYZE exclusion_repeated_prefix")
     cursor.execute(
-        f"CREATE TABLE {deduped} AS SELECT DISTINCT ON (nik_digest) nik_digest, kk_digest FROM {table}"
-        f" ORDER BY nik_digest, kk_digest NULLS LAST"
+        f"DELETE FROM {table} WHERE ctid = ANY (ARRAY("
+        f"  SELECT ctid FROM ("
+        f"    SELECT ctid, row_number() OVER (PARTITION BY nik_digest ORDER BY kk_digest NULLS LAST) AS line"
+        f"    FROM {table}"
+        f"    WHERE substr(uuid_send(nik_digest), 1, {int(length)})"
+        f"      IN (SELECT prefix FROM exclusion_repeated_prefix)"
+        f"  ) AS candidates WHERE line > 1))"
     )
-    rows = cursor.rowcount
-    cursor.execute(f"DROP TABLE {table}")
-    cursor.execute(f"ALTER TABLE {deduped} RENAME TO {table}")
-    cursor.execute(f"ALTER TABLE {table} ADD PRIMARY KEY (nik_digest)")  # makes nik_digest NOT NULL too
-    return rows
+    deleted = cursor.rowcount
+    cursor.execute("DROP TABLE exclusion_repeated_prefix")
+    return deleted
 
 
 def fill_sqlite(version: ExclusionList, file: BinaryIO, layout: ListLayout, bad_sink: IO[str]) -> LoadCounts:
@@ -194,10 +215,12 @@ def fill_sqlite(version: ExclusionList, file: BinaryIO, layout: ListLayout, bad_
             niks, kks = split_numbers(block, layout)
             nik_digests = [digest.hex() for digest in hasher.digests(niks)]
             kk_digests = [None] * len(niks) if kks is None else [d.hex() if d else None for d in hasher.digests(kks)]
-            # A duplicate NIK counts once; a KK digest from any of its lines is kept.
+            # A duplicate NIK counts once; the smallest KK digest of its lines is kept, as on PostgreSQL
+            # (SQLite's two-argument min() is NULL when either is).
             cursor.executemany(
                 f"INSERT INTO {table} (nik_digest, kk_digest) VALUES (%s, %s) ON CONFLICT (nik_digest)"
-                f" DO UPDATE SET kk_digest = COALESCE({table}.kk_digest, excluded.kk_digest)",
+                f" DO UPDATE SET kk_digest = COALESCE(min({table}.kk_digest, excluded.kk_digest),"
+                f" {table}.kk_digest, excluded.kk_digest)",
                 list(zip(nik_digests, kk_digests)),
             )
         cursor.execute(f"SELECT COUNT(*) FROM {table}")

@@ -78,6 +78,24 @@ def no_confirmation(settings):
     settings.EXCLUSION_LIST_MAX_SHRINK = 1.0
 
 
+@pytest.fixture
+def probe_everything(monkeypatch):
+    """Every digest in the duplicate probe's sample (a real file samples 1 in 256), so a few lines' duplicates
+    are seen while digesting."""
+    from eligibility.lists import digests
+
+    monkeypatch.setattr(digests, "_probe_sample",
+                        lambda joined: [joined[at:at + 16] for at in range(0, len(joined), 16)])
+
+
+@pytest.fixture
+def probe_nothing(monkeypatch):
+    """No digest in the probe's sample: duplicates make the unique key fail first (the fallback path)."""
+    from eligibility.lists import digests
+
+    monkeypatch.setattr(digests, "_probe_sample", lambda joined: [])
+
+
 def valid_niks(count: int, *, first_serial: int = 1001, province: str = "32") -> list[str]:
     """`count` distinct valid NIKs (a real date, a serial that is not 0000), with natural last digits."""
     return [f"{province}0101{day:02d}0190{serial:04d}" for serial in range(first_serial, first_serial + count)
