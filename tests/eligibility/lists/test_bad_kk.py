@@ -85,7 +85,7 @@ def test_the_command_counts_the_rows_loaded_without_their_kk(write_csv):
 
 def test_it_keeps_line_numbers_and_kk_digests_right_across_chunks_and_digest_processes(write_csv, settings,
                                                                                       monkeypatch):
-    import eligibility.lists.services as lists
+    import eligibility.lists.files as lists  # the line reader reads its own CHUNK_BYTES
 
     settings.EXCLUSION_LIST_DIGEST_PROCESSES = 2  # worker processes on PostgreSQL
     settings.EXCLUSION_LIST_PARALLEL_MIN_BYTES = 0

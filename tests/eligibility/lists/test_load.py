@@ -102,7 +102,7 @@ def test_it_says_which_active_lists_hold_a_nik(write_csv):
 
 
 def test_it_loads_across_many_chunks_with_the_right_line_numbers(write_csv, monkeypatch):
-    import eligibility.lists.services as lists
+    import eligibility.lists.files as lists  # the line reader reads its own CHUNK_BYTES
 
     monkeypatch.setattr(lists, "CHUNK_BYTES", 40)  # a chunk or two lines at a time
     good = [f"32{n:02d}014112900{n:03d}" for n in range(1, 31)]
@@ -127,7 +127,7 @@ def test_the_bulk_digest_is_the_applicants_digest(settings, key):
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
 def test_it_digests_in_worker_processes_with_the_same_result(write_csv, settings, monkeypatch):
-    import eligibility.lists.services as lists
+    import eligibility.lists.files as lists  # the line reader reads its own CHUNK_BYTES
 
     settings.EXCLUSION_LIST_DIGEST_PROCESSES = 2
     settings.EXCLUSION_LIST_PARALLEL_MIN_BYTES = 0
