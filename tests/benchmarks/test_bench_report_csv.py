@@ -37,3 +37,9 @@ def test_it_times_the_csv_the_summary_and_the_page_beside_their_references(trans
     out = io.StringIO()
     call_command("bench_report_csv", "--registrations", "300", "--runs", "1", stdout=out)
     assert "building" not in out.getvalue()
+    # A quick re-run of one part measures only that part.
+    out = io.StringIO()
+    call_command("bench_report_csv", "--registrations", "300", "400", "--runs", "1", "--only", "page", stdout=out)
+    text = out.getvalue()
+    assert "report page, 400 registrations:" in text
+    assert "streamed CSV" not in text and "summary, 300 registrations:" not in text

@@ -71,10 +71,12 @@ class Command(cli.Command):
         parser.add_argument("--registrations", type=cli.positive_count, nargs="+", default=[1_000_000, 6_000_000],
                             help="sizes of the bench waves (the CSV is streamed from the smallest)")
         parser.add_argument("--runs", type=cli.positive_count, default=3, help="runs per figure (median printed)")
+        parser.add_argument("--only", choices=["csv", "summary", "page"], help="measure one part (a quick re-run)")
         # Internal: the page measurement's own process (see _page_in_subprocess).
         parser.add_argument("--page-probe", type=int, help=argparse.SUPPRESS)
 
-    def handle(self, *args, registrations: list[int], runs: int, page_probe: int | None, **options) -> None:
+    def handle(self, *args, registrations: list[int], runs: int, page_probe: int | None, only: str | None = None,
+               **options) -> None:
         cli.require_postgresql("bench_report_csv")
         if page_probe is not None:
             self.stdout.write(json.dumps(_probe_page(page_probe)))
@@ -83,10 +85,13 @@ class Command(cli.Command):
         waves = {size: self._bench_wave(size) for size in sizes}
         for size, wave in waves.items():
             self.stdout.write(f"wave {wave.number}: {size:,} registrations with results")
-        csv_ok = self._csv(waves[sizes[0]], sizes[0], runs)
+        csv_ok = self._csv(waves[sizes[0]], sizes[0], runs) if only in (None, "csv") else True
         # Each figure printed as soon as it is measured (the 6 M wave takes minutes).
         for size, wave in waves.items():
-            self._print_summary(size, self._summary(wave, size, runs))
+            if only in (None, "summary"):
+                self._print_summary(size, self._summary(wave, size, runs))
+        if only not in (None, "page"):
+            return
         pages: dict[int, dict] = {}
         for size, wave in waves.items():
             pages[size] = self._page(wave, size, runs)
