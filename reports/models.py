@@ -108,6 +108,12 @@ class JokiCluster(models.Model):
     size = models.PositiveIntegerField(_("registrations"))
     # Registration ids, in time (or phone number) order.
     registration_ids = models.JSONField(default=list)
+    # The first FIRST_MEMBERS of registration_ids, stored beside them by the statement that stores the cluster
+    # (reports.services.store_joki_clusters): the report page shows these without reading the whole list, which
+    # holds hundreds of thousands of ids at 6 M registrations (megabytes to decompress on every view).
+    first_ids = models.JSONField(default=list)
+
+    FIRST_MEMBERS = 10
 
     class Meta:
         verbose_name = _("joki cluster")

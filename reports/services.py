@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When, Window
 from django.db.models.functions import Concat, Substr, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,10 +27,10 @@ from prakerja.lib.csvfile import CHUNK_ROWS, Column
 from prakerja.lib.identity import PROVINCE_CODES
 from prakerja.lib.privacy import WHOLE_VALUES_PERMISSION, MaskedName, MaskedNumber, MaskedPhone, mask_phone
 from prakerja.lib.messages import TranslatableError
-from prakerja.lib.timefmt import WIB, iso_wib
+from prakerja.lib.timefmt import WIB, format_wib_many, iso_wib
 from registration.models import Applicant, Registration, User, Wave
 from reports.models import AuditEntry, JokiCluster, WaveSummary
-from reports.sql import FirstItems, ProvinceName, WibIsoformat, clusters_sql
+from reports.sql import JsonSlice, ProvinceName, WibIsoformat, clusters_sql, json_slice_sql
 
 RESULT_COLUMNS = ["wave", "nik", "kk", "full_name", "province", "registered_at", "status", "reasons", "selected", "rank"]
 LIST_REASONS = [code for code in ReasonCode if code != ReasonCode.KK_LIMIT]
@@ -334,12 +334,15 @@ def find_joki_clusters(*, wave: Wave) -> list[JokiCluster]:
 
 def store_joki_clusters(*, summary: WaveSummary) -> int:
     """Store every joki cluster of the summary's wave with one INSERT ... SELECT (the member ids never leave
-    the database), biggest first in primary-key order. Returns how many were stored."""
+    the database), biggest first in primary-key order, each with its first JokiCluster.FIRST_MEMBERS ids cut out
+    of its list (`first_ids`, what the report page shows). Returns how many were stored."""
     sql, params = _joki_clusters_query(wave=summary.wave)
     table = JokiCluster._meta.db_table
+    first_ids = json_slice_sql("registration_ids", first=0, count=JokiCluster.FIRST_MEMBERS, vendor=connection.vendor)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} (summary_id, signal, key, first_at, last_at, size, registration_ids) "
-                       f"SELECT %s, signal, key, first_at, last_at, size, registration_ids FROM ({sql}) q",
+        cursor.execute(f"INSERT INTO {table} (summary_id, signal, key, first_at, last_at, size, registration_ids, "
+                       f"first_ids) SELECT %s, signal, key, first_at, last_at, size, registration_ids, {first_ids} "
+                       f"FROM ({sql}) q",
                        [summary.pk, *params])
         return cursor.rowcount
 
@@ -459,21 +462,51 @@ def funnel(summary: WaveSummary) -> list[tuple[str, str, int | str]]:
     return steps
 
 
-def shown_clusters(summary: WaveSummary, *, clusters: int, per_cluster: int) -> list[JokiCluster]:
-    """The summary's `clusters` biggest joki clusters, each with `first_ids`: the ids of its first `per_cluster`
-    registrations. The whole member lists stay in the database (memory bounded whatever the wave's size)."""
-    # The biggest are picked first, in a subquery: PostgreSQL computes a select list before sorting, so the first
-    # items of every cluster of the summary (thousands at 6 M) would be cut out of their lists to keep `clusters`.
-    biggest = summary.clusters.order_by(*JokiCluster._meta.ordering).values("pk")[:clusters]
-    return list(JokiCluster.objects.filter(pk__in=biggest).order_by(*JokiCluster._meta.ordering)
-                .defer("registration_ids").annotate(first_ids=FirstItems("registration_ids", per_cluster)))
+# The columns of a joki cluster the report page reads (never its member list).
+_CLUSTER_SHOWN = ("signal", "key", "first_at", "last_at", "size", "first_ids")
 
 
-def cluster_members(clusters: Iterable[JokiCluster], *, per_cluster: int) -> dict[int, Registration]:
-    """The registrations of the clusters shown_clusters returned (their `first_ids`, at most `per_cluster` each),
-    in one query."""
-    ids = {pk for cluster in clusters for pk in cluster.first_ids[:per_cluster]}
-    return Registration.objects.select_related("applicant__user").in_bulk(ids)
+def shown_clusters(summary: WaveSummary, *, clusters: int) -> tuple[list[JokiCluster], int]:
+    """The summary's `clusters` biggest joki clusters, each with its stored `first_ids`, and how many clusters the
+    summary has, in one query. The member lists (megabytes at 6 M registrations) are not read."""
+    shown = list(summary.clusters.order_by(*JokiCluster._meta.ordering).only(*_CLUSTER_SHOWN)
+                 .annotate(total=Window(Count("pk")))[:clusters])
+    return shown, shown[0].total if shown else 0
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """One registration of a joki cluster as a reviewer reads it: personal data masked unless asked for whole,
+    times formatted in WIB."""
+    nik: str
+    name: str
+    phone: str
+    signed_up: str
+    registered: str
+    seconds_since_signup: int | None
+
+
+def member_rows(ids: list[int], *, full_identity: bool) -> dict[int, MemberRow]:
+    """The rows of these registrations by id, in the order of `ids` (ids no longer stored are left out), from one
+    query that reads only the shown columns, masked by the database unless `full_identity`."""
+    nik, name, phone = F("applicant__nik"), F("applicant__full_name"), F("applicant__phone")
+    if not full_identity:
+        nik, name, phone = MaskedNumber(nik), MaskedName(name), MaskedPhone(phone)
+    found = {row[0]: row[1:] for row in Registration.objects.filter(pk__in=ids).values_list(
+        "pk", nik, name, phone, "applicant__user__date_joined", "registered_at", "seconds_since_signup")}
+    pks = [pk for pk in dict.fromkeys(ids) if pk in found]
+    # Formatted together: one format of each WIB day, not one per cell (prakerja.lib.timefmt.format_wib_many).
+    times = iter(format_wib_many([t for pk in pks for t in found[pk][3:5]], seconds=True))
+    return {pk: MemberRow(nik=found[pk][0], name=found[pk][1], phone=found[pk][2], signed_up=next(times),
+                          registered=next(times), seconds_since_signup=found[pk][5]) for pk in pks}
+
+
+def cluster_member_page(cluster: JokiCluster, *, page: int, per_page: int, full_identity: bool) -> list[MemberRow]:
+    """Page `page` (1-based) of the cluster's members in its stored order: the ids are cut out of the member list
+    by the database (one cluster's list is read, never the others'), then their rows read as member_rows does."""
+    ids = (JokiCluster.objects.filter(pk=cluster.pk)
+           .values_list(JsonSlice("registration_ids", first=(page - 1) * per_page, count=per_page), flat=True).get())
+    return list(member_rows(ids, full_identity=full_identity).values())
 
 
 CLUSTER_COLUMNS = ["signal", "cluster", "key", "size", *RESULT_COLUMNS, "phone", "seconds_since_signup"]

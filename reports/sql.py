@@ -188,21 +188,32 @@ def clusters_sql(signals: list[tuple[str, int, int]], *, vendor: str, tables: di
     return sql, len(sources)
 
 
-class FirstItems(Func):
-    """The first `count` items of a JSON array column, as a JSON array, computed in the database: a page shows a
-    few members of a joki cluster without loading the whole member list (at 6 M registrations one cluster may
-    hold hundreds of thousands of ids)."""
+# Items `first` to `first + count - 1` of a JSON array (fewer at its end, [] past it), as a JSON array.
+_JSON_SLICE = {
+    "postgresql": "jsonb_path_query_array({array}, '$[{first} to {last}]')",
+    "sqlite": "(SELECT json_group_array(value) FROM (SELECT value FROM json_each({array}) ORDER BY key "
+              "LIMIT {count} OFFSET {first}))",
+}
+
+
+def json_slice_sql(array: str, *, first: int, count: int, vendor: str) -> str:
+    """SQL for `count` items of the JSON array `array` (an SQL expression) from index `first` (0-based)."""
+    first, count = int(first), int(count)
+    template = _JSON_SLICE["postgresql" if vendor == "postgresql" else "sqlite"]
+    return template.format(array=array, first=first, last=first + count - 1, count=count)
+
+
+class JsonSlice(Func):
+    """`count` items of a JSON array column from index `first`, as a JSON array, cut out by the database: a page of
+    a joki cluster's members without loading its whole member list (at 6 M registrations one cluster may hold
+    hundreds of thousands of ids)."""
 
     output_field = models.JSONField()
 
-    def __init__(self, expression, count: int, **extra):
+    def __init__(self, expression, *, first: int = 0, count: int, **extra):
         super().__init__(expression, **extra)
-        self.count = int(count)
+        self.first, self.count = int(first), int(count)
 
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template=f"jsonb_path_query_array(%(expressions)s, '$[0 to {self.count - 1}]')",
-                           **extra)
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="(SELECT json_group_array(value) FROM (SELECT value FROM "
-                           f"json_each(%(expressions)s) ORDER BY key LIMIT {self.count}))", **extra)
+    def as_sql(self, compiler, connection, **extra):
+        template = json_slice_sql("%(expressions)s", first=self.first, count=self.count, vendor=connection.vendor)
+        return super().as_sql(compiler, connection, template=template, **extra)

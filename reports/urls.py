@@ -10,6 +10,7 @@ urlpatterns = [
     path("gelombang/<int:number>/hasil.xlsx", views.results_xlsx, name="results_xlsx"),
     path("gelombang/<int:number>/ringkasan.csv", views.summary_csv, name="summary_csv"),
     path("gelombang/<int:number>/joki.csv", views.clusters_csv, name="clusters_csv"),
+    path("gelombang/<int:number>/joki/<int:cluster>/", views.cluster_members, name="cluster"),
     path("gelombang/<int:number>/kontak.csv", views.contacts_csv, name="contacts_csv"),
     path("gelombang/<int:number>/kontak.xlsx", views.contacts_xlsx, name="contacts_xlsx"),
 ]

@@ -2,13 +2,14 @@
 each is written to the audit log (reports.models.AuditEntry)."""
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import wraps
 
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -16,15 +17,16 @@ from django.views.decorators.http import require_GET
 from aftercare.services import after_the_draw
 from eligibility.models import ReasonCode, ScreeningResult
 from prakerja.lib.identity import PROVINCE_CODES
-from prakerja.lib.privacy import can_see_whole, mask_name, mask_phone
+from prakerja.lib.privacy import can_see_whole
 from registration.models import Wave
 from reports import services
 from reports.charts import bar_rows, timeline_svg
-from reports.models import AuditEntry
+from reports.models import AuditEntry, JokiCluster
 
-# Cluster listing on the page: the biggest clusters, each with its first registrations; the CSV has all.
+# Cluster listing on the page: the biggest clusters, each with its first registrations (JokiCluster.FIRST_MEMBERS,
+# stored with it); every member is one link away, a page at a time, and in the CSV.
 PAGE_CLUSTERS = 50
-PAGE_MEMBERS = 25
+CLUSTER_PAGE_MEMBERS = 100
 
 
 def staff_permission_required(perm: str) -> Callable:
@@ -81,19 +83,17 @@ def wave_report(request: HttpRequest, number: int) -> HttpResponse:
                "after_the_draw": after_the_draw(wave=wave, full_identity=full_identity)}
     shown_rows = 0
     if summary is not None:
-        clusters = services.shown_clusters(summary, clusters=PAGE_CLUSTERS, per_cluster=PAGE_MEMBERS)
-        members = services.cluster_members(clusters, per_cluster=PAGE_MEMBERS)
-        for registration in members.values():
-            registration.masked_name = mask_name(registration.applicant.full_name)
-            registration.masked_phone = mask_phone(registration.applicant.phone)
+        clusters, cluster_count = services.shown_clusters(summary, clusters=PAGE_CLUSTERS)
+        rows = services.member_rows([pk for cluster in clusters for pk in cluster.first_ids],
+                                    full_identity=full_identity)
         for cluster in clusters:
-            cluster.shown = [members[pk] for pk in cluster.first_ids if pk in members]
+            cluster.shown = [rows[pk] for pk in cluster.first_ids if pk in rows]
             shown_rows += len(cluster.shown)
         province_bars = bar_rows([(code, PROVINCE_CODES.get(code, ""), n) for code, n, _e, _s in summary.per_province])
         limits = services.joki_settings()
         context.update(
             clusters=clusters,
-            cluster_count=summary.clusters.count(),
+            cluster_count=cluster_count,
             reason_bars=bar_rows([(code, label, summary.per_reason.get(code, 0)) for code, label in ReasonCode.choices]),
             province_rows=list(zip(province_bars, summary.per_province)),
             joki={**limits, "window_minutes": limits["window_seconds"] // 60},
@@ -103,6 +103,30 @@ def wave_report(request: HttpRequest, number: int) -> HttpResponse:
     services.record_access(**_actor(request), action=AuditEntry.Action.VIEW, wave=wave, kind=AuditEntry.Kind.PAGE,
                            full_identity=full_identity, row_count=shown_rows, completed=True)
     return render(request, "reports/wave.html", context)
+
+
+@require_GET
+@staff_permission_required(services.PERM_VIEW)
+def cluster_members(request: HttpRequest, number: int, cluster: int) -> HttpResponse:
+    """Every member of one joki cluster, CLUSTER_PAGE_MEMBERS a page (?page=N), in the cluster's order; masked
+    unless asked for whole by someone who may see it, and each page view audited with its rows."""
+    wave = get_object_or_404(Wave, number=number)
+    full_identity = _full_identity(request)
+    cluster = get_object_or_404(JokiCluster.objects.defer("registration_ids"), pk=cluster, summary__wave=wave)
+    pages = max(1, math.ceil(cluster.size / CLUSTER_PAGE_MEMBERS))
+    page = request.GET.get("page", "1")
+    if not page.isdecimal() or not 1 <= int(page) <= pages:
+        raise Http404
+    page = int(page)
+    rows = services.cluster_member_page(cluster, page=page, per_page=CLUSTER_PAGE_MEMBERS, full_identity=full_identity)
+    services.record_access(**_actor(request), action=AuditEntry.Action.VIEW, wave=wave, kind=AuditEntry.Kind.CLUSTERS,
+                           full_identity=full_identity, row_count=len(rows), completed=True)
+    first = (page - 1) * CLUSTER_PAGE_MEMBERS
+    context = {**admin.site.each_context(request), "is_nav_sidebar_enabled": False, "wave": wave,
+               "cluster": cluster, "rows": rows, "page": page, "pages": pages, "full_identity": full_identity,
+               "first": first + 1, "last": first + len(rows), "title": str(wave),
+               "can_download": request.user.has_perm(services.PERM_DOWNLOAD)}
+    return render(request, "reports/cluster.html", context)
 
 
 def _download(request: HttpRequest, number: int, kind: str, file_format: str = "csv") -> HttpResponse:

@@ -70,3 +70,17 @@ def test_the_filter_and_the_admins_datetime_format_are_the_same_format(language)
 
 def test_the_server_zone_is_wib(settings):
     assert ZoneInfo(settings.TIME_ZONE).utcoffset(dt.datetime(2021, 2, 26)) == WIB.utcoffset(dt.datetime(2021, 2, 26))
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+@pytest.mark.parametrize("seconds", [False, True])
+def test_a_table_of_times_reads_as_each_time_alone(language, seconds):
+    """format_wib_many formats each WIB day once: the text must be format_wib's, across days, months, midnight WIB
+    and source zones, and None as the empty text."""
+    from prakerja.lib.timefmt import format_wib_many
+
+    start = dt.datetime(2021, 12, 31, 16, 59, 58, tzinfo=UTC)  # 23.59.58 WIB, then into the new year
+    moments = [start + dt.timedelta(seconds=37 * n * n) for n in range(400)]
+    moments += [moments[5].astimezone(ZoneInfo("America/New_York")), None, moments[0].isoformat()]
+    with translation.override(language):
+        assert format_wib_many(moments, seconds=seconds) == [format_wib(m, seconds=seconds) for m in moments]
