@@ -337,9 +337,12 @@ def profile(request: HttpRequest) -> HttpResponse:
 def join(request: HttpRequest, number: int) -> HttpResponse:
     if request.method == "GET":
         # A join posted after the session expired comes back here by GET from the login page (?next=): joining
-        # changes data, so it needs the button again, on the dashboard that explains it.
-        messages.info(request, _("You are signed in. Press “Join the wave” again to join wave %(number)s.")
-                      % {"number": number})
+        # changes data, so it needs the button again, on the dashboard that explains it. Only for a wave that
+        # accepts registrations and that this account has not joined: any other GET gets the dashboard as it is.
+        joinable = Wave.objects.accepting().filter(number=number).exclude(registrations__applicant__user=request.user)
+        if joinable.exists():
+            messages.info(request, _("You are signed in. Press “Join the wave” again to join wave %(number)s.")
+                          % {"number": number})
         return redirect("registration:dashboard")
     applicant = _applicant_for(request.user)
     if applicant is None:
