@@ -235,6 +235,14 @@ def _set_language_cookie(response: HttpResponse, language: str) -> None:
 
 
 class LogoutView(auth_views.LogoutView):
+    # Logging out stays a POST (CSRF); a GET shows the button (registration/logout.html) and changes nothing.
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect("registration:landing")
+        return render(request, "registration/logout.html")
+
     def post(self, request, *args, **kwargs):
         # Messages wait in a cookie, which logging out does not clear: a "you joined wave 12" not yet shown
         # would greet the next person on this device. Reading them marks them shown, so they are dropped.
