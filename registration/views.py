@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import i18n as i18n_views
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -223,6 +224,16 @@ class LoginView(auth_views.LoginView):
         if settings.LANGUAGE_COOKIE_NAME not in self.request.COOKIES:
             _set_language_cookie(response, form.get_user().language)
         return response
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch (the cookie, the redirect to `next`), and for a signed-in user the account's
+    language too: the one their e-mails are written in (services.set_account_language)."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get(i18n_views.LANGUAGE_QUERY_PARAMETER, "")
+    if request.user.is_authenticated and language:
+        services.set_account_language(user=request.user, language=language)
+    return response
 
 
 def _set_language_cookie(response: HttpResponse, language: str) -> None:
