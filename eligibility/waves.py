@@ -106,17 +106,23 @@ ACTION_MOVES = {
 }
 
 
-def refusal(action: str, wave: Wave) -> WaveError | None:
+def refusal(action: str, wave: Wave) -> TranslatableError | None:
     """Why `action` ("publish", "close", "retry", "select") cannot be done on `wave` as loaded, or None: asked
     before staff are shown what the action would do, so nobody confirms an action that will be refused. For
-    "publish", that includes the window and number-order rules (check_publishable)."""
+    "publish", that includes the window and number-order rules (check_publishable); for "select", the earlier
+    wave's selection and the appeals (select_awardees checks the same again under its lock)."""
     starts, _to = ACTION_MOVES[action]
     if wave.status in starts:
-        if action == "publish":
-            try:
+        try:
+            if action == "publish":
                 check_publishable(wave)
-            except WaveError as exc:
-                return exc
+            elif action == "select":
+                from aftercare.services import check_appeals_settled
+
+                _check_earlier_recipients_known(wave)
+                check_appeals_settled(wave=wave)
+        except (WaveError, ScreeningError) as exc:
+            return exc
         return None
     return WaveError(_("Wave %(number)s cannot be %(action)s: it is %(phase)s. Nothing was changed."),
                      number=wave.number, action=ACTION_LABELS[action], phase=Wave.Phase(wave.phase()).label)
@@ -142,13 +148,9 @@ def statement(action: str, wave: Wave) -> Statement:
     if action == "retry":
         return Statement(_("Screen wave %(number)s again: %(registrations)s registrations will be screened with the "
                            "active lists; the results of any earlier screening are replaced."), params)
-    if action == "select":
-        from aftercare.services import appeal_counts, check_appeals_settled
+    if action == "select":  # waiting for appeals or an earlier wave is refused before this (refusal)
+        from aftercare.services import appeal_counts
 
-        try:
-            check_appeals_settled(wave=wave)
-        except ScreeningError as waiting:  # said before staff confirm, not only after
-            return Statement(waiting.message, waiting.params)
         eligible = ScreeningResult.objects.filter(wave=wave, status=ScreeningResult.Status.ELIGIBLE).count()
         params = {**params, "selected": _count(min(eligible, wave.quota)), "eligible": _count(eligible)}
         appeals = appeal_counts(wave=wave)

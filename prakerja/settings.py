@@ -35,6 +35,9 @@ else:
     SECRET_KEY = env.str("SECRET_KEY")  # required: fails fast when missing
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A form whose token went stale (the page was opened before a sign-in or sign-out elsewhere) gets the site's page
+# saying to reload it, in the visitor's language, instead of Django's bare one.
+CSRF_FAILURE_VIEW = "prakerja.views.csrf_failure"
 
 # The one official address, shown on every page's warning about fake sites and joki.
 OFFICIAL_SITE_URL = env.str("OFFICIAL_SITE_URL", default="https://www.prakerja.go.id")

@@ -9,12 +9,15 @@ from django.views.decorators.csp import csp_override
 from django.views.defaults import server_error
 from django.views.generic import RedirectView
 
+from registration import views as registration_views
+
 admin.site.site_header = _("Kartu Prakerja: PMO administration")
 admin.site.site_title = _("Kartu Prakerja PMO")
 admin.site.index_title = _("Waves, screening, reports and complaints")
 
 urlpatterns = [
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's set_language, which also keeps a signed-in user's choice on the account (User.language).
+    path("i18n/setlang/", registration_views.set_language, name="set_language"),
     # Browsers ask for /favicon.ico whatever the page links: the static (hashed, cached) icon, not a 404 page.
     path("favicon.ico", RedirectView.as_view(permanent=True, get_redirect_url=lambda *a, **k: static("favicon.ico"))),
     path("admin/", admin.site.urls),

@@ -61,8 +61,9 @@ class User(AbstractUser):
     # Keyed digests (never the raw values) of where the account was created: joki signals for reports.
     signup_ip_digest = models.UUIDField(null=True, blank=True, editable=False)
     signup_user_agent_digest = models.UUIDField(null=True, blank=True, editable=False)
-    # The language the applicant's e-mails are written in: the active one when they signed up or last saved
-    # their profile (registration.services). A database default too: bulk loads by SQL get Indonesian.
+    # The language the applicant's e-mails are written in: the active one when they signed up, last saved their
+    # profile or last switched the site's language while signed in (registration.services.set_account_language).
+    # A database default too: bulk loads by SQL get Indonesian.
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="id", db_default="id")
 
     USERNAME_FIELD = "email"

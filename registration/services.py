@@ -119,6 +119,17 @@ def _active_language() -> str:
     return active if active in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
+def set_account_language(*, user: User, language: str) -> bool:
+    """Keep `language` as the account's (User.language, the language of its e-mails), when it is one of
+    settings.LANGUAGES; returns whether it was. Called when the applicant saves their profile and when a signed-in
+    user switches the site's language: the choice they made last is the one their mail speaks."""
+    if language not in dict(settings.LANGUAGES):
+        return False
+    User.objects.filter(pk=user.pk).exclude(language=language).update(language=language)
+    user.language = language
+    return True
+
+
 def _address_tag(email: str) -> str:
     """A keyed tag of the address: the link must name it (a changed address invalidates older links) without
     carrying it, since signed tokens are only base64 and links end up in access logs."""
@@ -280,13 +291,13 @@ def save_profile(
         if applicant is None:
             applicant = Applicant(user=user, **values)
             applicant.save(force_insert=True)
-            User.objects.filter(pk=user.pk).update(language=_active_language())
+            set_account_language(user=user, language=_active_language())
             return applicant
         for field, value in values.items():
             if not (locked and field in LOCKED_AFTER_JOINING):
                 setattr(applicant, field, value)
         applicant.save()
-        User.objects.filter(pk=user.pk).update(language=_active_language())
+        set_account_language(user=user, language=_active_language())
         return applicant
 
 

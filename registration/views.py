@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import i18n as i18n_views
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -225,6 +226,16 @@ class LoginView(auth_views.LoginView):
         return response
 
 
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch (the cookie, the redirect to `next`), and for a signed-in user the account's
+    language too: the one their e-mails are written in (services.set_account_language)."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get(i18n_views.LANGUAGE_QUERY_PARAMETER, "")
+    if request.user.is_authenticated and language:
+        services.set_account_language(user=request.user, language=language)
+    return response
+
+
 def _set_language_cookie(response: HttpResponse, language: str) -> None:
     """The cookie django.views.i18n.set_language sets, with the same settings."""
     response.set_cookie(
@@ -235,6 +246,14 @@ def _set_language_cookie(response: HttpResponse, language: str) -> None:
 
 
 class LogoutView(auth_views.LogoutView):
+    # Logging out stays a POST (CSRF); a GET shows the button (registration/logout.html) and changes nothing.
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect("registration:landing")
+        return render(request, "registration/logout.html")
+
     def post(self, request, *args, **kwargs):
         # Messages wait in a cookie, which logging out does not clear: a "you joined wave 12" not yet shown
         # would greet the next person on this device. Reading them marks them shown, so they are dropped.
@@ -337,9 +356,12 @@ def profile(request: HttpRequest) -> HttpResponse:
 def join(request: HttpRequest, number: int) -> HttpResponse:
     if request.method == "GET":
         # A join posted after the session expired comes back here by GET from the login page (?next=): joining
-        # changes data, so it needs the button again, on the dashboard that explains it.
-        messages.info(request, _("You are signed in. Press “Join the wave” again to join wave %(number)s.")
-                      % {"number": number})
+        # changes data, so it needs the button again, on the dashboard that explains it. Only for a wave that
+        # accepts registrations and that this account has not joined: any other GET gets the dashboard as it is.
+        joinable = Wave.objects.accepting().filter(number=number).exclude(registrations__applicant__user=request.user)
+        if joinable.exists():
+            messages.info(request, _("You are signed in. Press “Join the wave” again to join wave %(number)s.")
+                          % {"number": number})
         return redirect("registration:dashboard")
     applicant = _applicant_for(request.user)
     if applicant is None:

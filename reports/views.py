@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from aftercare.services import after_the_draw
@@ -141,7 +142,9 @@ def _download(request: HttpRequest, number: int, kind: str, file_format: str = "
                                           full_identity=full_identity, summary=summary, file_format=file_format,
                                           delimiter=delimiter)
     except services.ReportError as exc:
-        return render(request, "reports/refused.html", {"wave": wave, "message": str(exc)}, status=400)
+        context = {**admin.site.each_context(request), "is_nav_sidebar_enabled": False, "wave": wave,
+                   "title": _("The file cannot be downloaded"), "message": str(exc)}
+        return render(request, "reports/refused.html", context, status=400)
     entry = services.record_access(**_actor(request), action=AuditEntry.Action.DOWNLOAD, wave=wave, kind=kind,
                                    status=status, reason=reason, full_identity=full_identity)
     response = StreamingHttpResponse(services.audited(entry, blocks, counter),

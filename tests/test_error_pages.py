@@ -1,7 +1,8 @@
 """With DEBUG off, 404/403/400/500 show the project's own pages, not Django's English-only built-in ones.
 
 404, 403 and 400 extend base.html (header, language switch, official-site warning) and speak the active language;
-500 is self-contained, in Indonesian then English. A failed CSRF check keeps Django's own translated page.
+500 is self-contained, in Indonesian then English. A failed CSRF check (a form from a page opened before a sign-in
+or sign-out elsewhere) gets the site's own page too (prakerja.views.csrf_failure), not Django's bare one.
 """
 import pytest
 from django.test import Client
@@ -63,18 +64,38 @@ def test_it_shows_the_403_page_to_an_applicant_opening_the_reports(client, appli
     assert "403 Forbidden" not in page
 
 
-@pytest.mark.parametrize(("language", "reason"), [
-    ("en", "CSRF verification failed"),
-    ("id", "Verifikasi CSRF gagal"),
-])
-def test_it_keeps_django_s_own_page_for_a_csrf_failure(applicant, language, reason):
+CSRF_TEXT = {
+    "id": ("Formulir ini sudah kedaluwarsa", "Muat ulang halaman, lalu tekan tombolnya sekali lagi."),
+    "en": ("This form has expired", "Reload the page, then press the button again."),
+}
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_it_shows_the_site_s_page_for_a_csrf_failure(applicant, language):
     client = Client(enforce_csrf_checks=True)
     response = client.post("/masuk/", {"username": "siti@example.com", "password": "x"},
                            HTTP_ACCEPT_LANGUAGE=language)
     page = _page(response)
+    heading, advice = CSRF_TEXT[language]
     assert response.status_code == 403
-    assert reason in page
-    assert 'id="error-home"' not in page  # not the project's 403.html
+    assert f'<html lang="{language}">' in page and heading in page and advice in page and HOME_LINK in page
+    assert "https://www.prakerja.go.id" in page and 'href="/masuk/"' in page  # base.html's header and footer
+    assert 'id="error-dashboard"' not in page  # nobody is signed in
+    assert "CSRF" not in page and "DEBUG=True" not in page  # not Django's bare page
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_it_sends_a_signed_in_applicant_back_to_the_dashboard_after_a_csrf_failure(applicant, open_wave_12, language):
+    # "Gabung Gelombang" pressed in a tab opened before logging out and in elsewhere: its token is stale.
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(applicant.user)
+    response = client.post("/gelombang/12/gabung/", {"csrfmiddlewaretoken": "x" * 64},
+                           HTTP_ACCEPT_LANGUAGE=language)
+    page = _page(response)
+    assert response.status_code == 403
+    assert CSRF_TEXT[language][0] in page and HOME_LINK in page
+    assert 'id="error-dashboard" href="/dasbor/"' in page and 'action="/keluar/"' in page
+    assert not applicant.registrations.exists()
 
 
 @pytest.mark.urls("tests.error_urls")

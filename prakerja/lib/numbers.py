@@ -26,12 +26,18 @@ class NumberError(TranslatableError, ValueError):
 
 NOT_A_COUNT = _("“%(value)s” is not a whole number: write it as 600000 or 600.000 (a dot, comma or space only "
                 "between groups of three digits).")
+# A minus sign (ASCII or U+2212, as a copied figure may carry) before an otherwise readable number: say what is
+# wrong with it rather than "not a whole number", which reads as if the digits were the problem.
+_MINUS = ("-", "\u2212")
+NEGATIVE = _("“%(value)s” is negative: write a positive whole number, such as 600000 or 600.000.")
 
 
 def parse_count(text: str) -> int:
     """The whole number (>= 0) in `text`, surrounding whitespace ignored. Raises NumberError otherwise."""
     value = (text or "").strip()
     if not _COUNT.fullmatch(value):
+        if value.startswith(_MINUS) and _COUNT.fullmatch(value[1:].lstrip()):
+            raise NumberError(NEGATIVE, value=value)
         raise NumberError(NOT_A_COUNT, value=value)
     return int(re.sub(r"[^0-9]", "", value))
 

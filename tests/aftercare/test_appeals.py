@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from aftercare import services
@@ -64,17 +66,45 @@ def test_it_makes_the_selection_wait_for_the_window_and_every_decision(screened,
     appeal = file(appellant)
     with pytest.raises(ScreeningError, match="3"):
         waves.select_awardees(wave=wave, by=staff)
-    assert "waits" in waves.statement("select", wave).bilingual()
+    assert "waits for the appeal window" in waves.refusal("select", wave).bilingual()
     with time_machine.travel(timezone.now() + dt.timedelta(days=4)):
         with pytest.raises(ScreeningError, match="1"):
             waves.select_awardees(wave=wave, by=staff)
+        assert "waits for 1 appeals to be decided" in waves.refusal("select", wave).bilingual()
         services.decide_appeal(appeal=appeal, upheld=False, reason="Data BKN terbaru masih mencatat Anda.", by=staff)
+        assert waves.refusal("select", wave) is None
         assert "1 filed, 0 upheld" in waves.statement("select", wave).bilingual()
         assert waves.select_awardees(wave=wave, by=staff) == 2
     appeal.refresh_from_db()
     assert (appeal.status, appeal.decided_by, appeal.decision_reason) == (
         "rejected", staff, "Data BKN terbaru masih mencatat Anda.")
     assert result_of(appellant).status == "ineligible"
+
+
+@pytest.mark.parametrize(("language", "message"), [
+    ("id", "Pengundian gelombang 20 menunggu masa sanggah"),
+    ("en", "The selection of wave 20 waits for the appeal window")])
+def test_the_admin_refuses_the_selection_before_the_confirmation_page(client, screened, staff, language, message):
+    # Like the publish-order refusal (tests/eligibility/test_publish_order_early.py): no "Yes, do it" button that
+    # would only repeat the refusal.
+    wave, _appellant = screened
+    client.force_login(staff)
+    response = client.post(reverse("admin:registration_wave_changelist"),
+                           {"action": "run_selection", "_selected_action": [wave.pk]},
+                           HTTP_ACCEPT_LANGUAGE=language, follow=True)
+    assert message in response.content.decode()
+    assert "eligibility/wave_confirm_action.html" not in [t.name for t in response.templates]
+    with time_machine.travel(timezone.now() + dt.timedelta(days=4)):
+        response = client.post(reverse("admin:registration_wave_changelist"),
+                               {"action": "run_selection", "_selected_action": [wave.pk]})
+        assert "eligibility/wave_confirm_action.html" in [t.name for t in response.templates]
+
+
+def test_the_command_refuses_the_selection_before_asking(screened, capsys):
+    wave, _appellant = screened
+    with pytest.raises(CommandError, match="waits for the appeal window"):
+        call_command("select_awardees", str(wave.number))  # no --yes and no terminal: it would stop at the question
+    assert "Run the selection of wave 20" not in capsys.readouterr().out
 
 
 def test_it_upheld_before_the_selection_joins_the_lottery_and_survives_a_rescreen(screened, staff):

@@ -36,3 +36,12 @@ def test_its_refusal_names_the_value_in_both_languages():
 def test_the_field_shows_a_count_grouped_in_the_page_language(language, shown):
     with translation.override(language):
         assert CountField().prepare_value(600_000) == shown
+
+
+@pytest.mark.parametrize("text", ["-5", "-600.000", " -1 ", "\u22125"])
+def test_it_says_a_negative_number_must_be_positive(text):
+    with pytest.raises(NumberError) as caught:
+        parse_count(text)
+    indonesian, english = caught.value.bilingual().split(" / ")
+    assert "bilangan bulat positif" in indonesian and "bukan bilangan bulat:" not in indonesian
+    assert "positive whole number" in english and "is not a whole number" not in english

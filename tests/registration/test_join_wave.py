@@ -184,6 +184,34 @@ def test_the_join_button_needs_a_post_and_a_login(client, applicant_client, open
     assert not Registration.objects.exists()
 
 
+INVITATION = "Press “Join the wave” again to join wave"
+
+
+def _dashboard_after_get(client, number: int) -> str:
+    response = client.get(reverse("registration:join", args=[number]), HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    assert response.redirect_chain == [(reverse("registration:dashboard"), 302)]
+    return response.content.decode()
+
+
+def test_a_get_after_signing_in_invites_to_press_the_button_again(applicant_client, open_wave_12):
+    assert f"{INVITATION} 12" in _dashboard_after_get(applicant_client, 12)
+
+
+def test_a_get_does_not_invite_to_a_wave_already_joined(applicant_client, applicant, open_wave_12):
+    join(applicant, open_wave_12)
+    assert INVITATION not in _dashboard_after_get(applicant_client, 12)
+
+
+@pytest.mark.parametrize("status", [Wave.Status.CLOSED, Wave.Status.DRAFT])
+def test_a_get_does_not_invite_to_a_wave_not_accepting(applicant_client, open_wave_12, status):
+    Wave.objects.filter(pk=open_wave_12.pk).update(status=status)
+    assert INVITATION not in _dashboard_after_get(applicant_client, 12)
+
+
+def test_a_get_does_not_invite_to_a_wave_that_does_not_exist(applicant_client, open_wave_12):
+    assert INVITATION not in _dashboard_after_get(applicant_client, 99)
+
+
 def test_joining_without_a_profile_sends_to_the_profile_page(client, verified_user, open_wave_12):
     client.force_login(verified_user)
     response = client.post(reverse("registration:join", args=[12]))

@@ -3,6 +3,7 @@ import re
 from io import StringIO
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
 from django.core.management import call_command
 
@@ -36,6 +37,20 @@ def test_it_loads_an_open_wave_and_a_staff_account_once(db, settings):
     assert staff.is_superuser and staff.check_password(STAFF_PASSWORD)
     assert User.objects.count() == 121 and Wave.objects.count() == 2
     assert STAFF_PASSWORD in out.getvalue() and "12.00 WIB" in out.getvalue()
+
+
+@pytest.mark.parametrize(("days", "advice"), [
+    (3, "Past wave 11: 120 registrations, closed; the worker screens it. Its selection waits 3 days for appeals: "
+        "to draw it now, stop and start again with `APPEAL_WINDOW_DAYS=0 make run`, then run the selection in "
+        "the admin."),
+    (0, "Past wave 11: 120 registrations, closed; the worker screens it, then run the selection in the admin."),
+])
+def test_it_says_how_to_run_the_past_wave_s_selection(db, settings, days, advice):
+    # The selection waits for the appeal window (docs/DOMAIN.md); the README's advice for the demo.
+    settings.DEBUG, settings.APPEAL_WINDOW_DAYS = True, days
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert advice in out.getvalue()
 
 
 def test_it_refuses_to_load_demo_data_in_production(db, settings):

@@ -44,8 +44,26 @@ def test_it_locks_the_account_out_after_repeated_failures(client, applicant, set
     assert "_auth_user_id" not in client.session
 
 
+@pytest.mark.parametrize(("language", "button", "text"), [
+    ("id", "Keluar", "Tekan tombol di bawah untuk keluar dari akun Anda di perangkat ini."),
+    ("en", "Log out", "Press the button below to log out of your account on this device.")])
+def test_a_get_of_the_logout_address_shows_the_button_and_logs_nobody_out(applicant_client, language, button, text):
+    # A link or an image elsewhere must not sign anyone out (CSRF): the page offers the POST.
+    response = applicant_client.get(reverse("registration:logout"), HTTP_ACCEPT_LANGUAGE=language)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f'<html lang="{language}">' in page and "https://www.prakerja.go.id" in page  # the site's layout
+    assert text in page
+    assert f'<button type="submit" class="button" id="logout-button">{button}</button>' in page
+    assert page.count('action="/keluar/"') == 2 and 'name="csrfmiddlewaretoken"' in page  # the header's form too
+    assert applicant_client.get(reverse("registration:dashboard")).status_code == 200  # still signed in
+
+
+def test_a_get_of_the_logout_address_sends_a_visitor_home(client, db):
+    assert client.get(reverse("registration:logout"))["Location"] == reverse("registration:landing")
+
+
 def test_logging_out_needs_a_post(applicant_client):
-    assert applicant_client.get(reverse("registration:logout")).status_code == 405
     response = applicant_client.post(reverse("registration:logout"))
     assert response["Location"] == reverse("registration:landing")
     assert applicant_client.get(reverse("registration:dashboard")).status_code == 302

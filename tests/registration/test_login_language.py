@@ -38,3 +38,22 @@ def test_a_failed_login_sets_no_language(client, applicant):
     client.post(reverse("registration:login"), {"username": applicant.user.email, "password": "salah"},
                 REMOTE_ADDR="198.51.100.4")
     assert "django_language" not in client.cookies
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_a_signed_in_switch_becomes_the_account_language(client, applicant, language):
+    # User.language is the language of the account's e-mails (docs/DOMAIN.md, "Notifications").
+    User.objects.filter(pk=applicant.user.pk).update(language="en" if language == "id" else "id")
+    client.force_login(applicant.user)
+    response = client.post(reverse("set_language"), {"language": language, "next": reverse("registration:dashboard")})
+    assert response["Location"] == reverse("registration:dashboard")
+    assert client.cookies["django_language"].value == language
+    assert User.objects.get(pk=applicant.user.pk).language == language
+
+
+def test_an_anonymous_switch_or_an_unknown_language_changes_no_account(client, applicant):
+    client.post(reverse("set_language"), {"language": "en"})
+    assert User.objects.get(pk=applicant.user.pk).language == "id"
+    client.force_login(applicant.user)
+    client.post(reverse("set_language"), {"language": "fr"})
+    assert User.objects.get(pk=applicant.user.pk).language == "id"

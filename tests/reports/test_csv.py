@@ -89,6 +89,18 @@ def test_it_refuses_an_unknown_filter(client, reporter, wave, params):
     assert english.status_code == 400 and "Unknown" in english.content.decode()
 
 
+def test_it_refuses_in_the_admin_s_own_layout(client, reporter, wave):
+    # admin.site.each_context, as on every other report page: the site's title and header, the user's links.
+    client.force_login(reporter)
+    response = client.get(reverse("reports:results_csv", kwargs={"number": wave.number}), {"status": "maybe"},
+                          HTTP_ACCEPT_LANGUAGE="en")
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "| Kartu Prakerja PMO</title>" in page and "Kartu Prakerja: PMO administration" in page
+    assert 'id="user-tools"' in page and 'id="logout-form"' in page
+    assert "Django site admin" not in page and "Django administration" not in page
+
+
 def test_it_gives_whole_numbers_only_to_the_permission_holder_who_asks(client, full_reporter, wave):
     _response, body = _download(client, full_reporter, wave, full="1")
     first = _rows(body)[1]

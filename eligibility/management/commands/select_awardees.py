@@ -18,9 +18,13 @@ class Command(cli.Command):
     def handle(self, *args, number: int, by: str | None = None, yes: bool = False, **options) -> None:
         wave = cli.get_wave(number)
         staff = cli.staff_account(by) if by else None
-        if wave.status == wave.Status.SELECTED:  # drawn already: say so, never a second "selected" line
-            raise cli.refused(waves.refusal("select", wave))
-        if wave.status == wave.Status.SCREENED:  # otherwise the service says what the wave still needs
+        # Drawn already: say so, never a second "selected" line. Screened: refused before the question when the
+        # draw waits (appeals, an earlier wave). Otherwise the service says what the wave still needs.
+        if wave.status in (wave.Status.SELECTED, wave.Status.SCREENED):
+            refused = waves.refusal("select", wave)
+            if refused is not None:
+                raise cli.refused(refused)
+        if wave.status == wave.Status.SCREENED:
             cli.confirm(self, waves.statement("select", wave), yes=yes)
         try:
             selected = waves.select_awardees(wave=wave, by=staff)

@@ -120,10 +120,15 @@ class Command(BaseCommand):
             load_exclusion_list(category=ListCategory.ASN, path_or_file=io.BytesIO(rows.encode()),
                                 file_name="demo-asn.csv", by=staff)
         close_wave(wave=wave, by=staff)
+        # The selection waits for the appeal window (docs/DOMAIN.md, "After the draw"): say how to draw it today.
+        if settings.APPEAL_WINDOW_DAYS:
+            days = settings.APPEAL_WINDOW_DAYS
+            advice = (f". Its selection waits {days} day{'s' if days != 1 else ''} for appeals: to draw it now, stop "
+                      "and start again with `APPEAL_WINDOW_DAYS=0 make run`, then run the selection in the admin.")
+        else:
+            advice = ", then run the selection in the admin."
         self.stdout.write(self.style.SUCCESS(
-            f"Past wave 11: {PAST_APPLICANTS} registrations, closed; the worker screens it "
-            "(then run the selection in the admin)."
-        ))
+            f"Past wave 11: {PAST_APPLICANTS} registrations, closed; the worker screens it{advice}"))
 
     def _demo_applicants_line(self) -> None:
         """Every run, not only the one that created them: the line scrolls away, and a newcomer reruns make run."""

@@ -87,3 +87,45 @@ def test_the_script_refuses_a_list_that_does_not_match_the_commitment(client, se
                           "--tickets", str(tampered), "--commitment", draw.pool_commitment],
                          capture_output=True, text=True, check=False)
     assert run.returncode == 1 and "commitment matches: NO" in run.stdout
+
+
+def _spaced(nik: str) -> str:
+    """A NIK as the profile form invites it: `3201 0141 1290.0001`."""
+    return f"{nik[:4]} {nik[4:8]} {nik[8:12]}.{nik[12:]}"
+
+
+def test_the_script_reads_a_nik_with_spaces_and_dots_without_django(client, selected_wave, tmp_path):
+    # -I -S: no site-packages, so no Django: the script needs Python's standard library only (docs/DOMAIN.md).
+    wave, people = selected_wave
+    draw = PublishedDraw.objects.get(wave=wave)
+    tickets_file = tmp_path / "tickets.txt"
+    tickets_file.write_bytes(_download(client, wave))
+    person = people[2]
+    result = ScreeningResult.objects.get(registration__applicant=person, wave_id=wave.pk)
+    run = subprocess.run(
+        [sys.executable, "-I", "-S", str(SCRIPT), "--seed", wave.seed, "--nik", _spaced(person.nik),
+         "--tickets", str(tickets_file), "--commitment", draw.pool_commitment],
+        capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"your ticket:        {ticket(wave.seed, person.nik)}" in run.stdout
+    assert f"your place:         {result.rank}\n" in run.stdout
+
+
+@pytest.mark.parametrize(("nik", "indonesian", "english"), [
+    ("12345", "NIK terdiri dari tepat 16 angka", "A NIK has exactly 16 digits"),
+    ("", "NIK terdiri dari tepat 16 angka", "A NIK has exactly 16 digits"),
+    ("9901014112900001", "Dua angka pertama NIK bukan kode provinsi", "The first two digits of the NIK are not"),
+    ("3201014112900000", "Empat angka terakhir NIK (nomor urut) tidak boleh 0000",
+     "The last four digits of the NIK (the serial number) cannot be 0000"),
+])
+def test_the_script_refuses_what_is_not_a_nik(tmp_path, nik, indonesian, english):
+    tickets_file = tmp_path / "tickets.txt"
+    tickets_file.write_bytes(b"")
+    run = subprocess.run(
+        [sys.executable, "-I", "-S", str(SCRIPT), "--seed", "ab" * 32, "--nik", nik, "--tickets", str(tickets_file),
+         "--commitment", hashlib.sha256(b"").hexdigest()],
+        capture_output=True, text=True, check=False)
+    assert run.returncode == 2 and run.stdout == ""
+    assert indonesian in run.stderr and english in run.stderr
+    assert run.stderr.index(indonesian) < run.stderr.index(english)  # Indonesian first
+    assert "Traceback" not in run.stderr
