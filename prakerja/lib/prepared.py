@@ -31,7 +31,7 @@ def execute(cursor, sql: str, params: Sequence = ()) -> None:
     holds a `%` that is not a placeholder.
     """
     db = cursor.db
-    if db.vendor != "postgresql" or not getattr(settings, "PREPARED_STATEMENTS", True):
+    if db.vendor != "postgresql" or not settings.PREPARED_STATEMENTS:
         cursor.execute(sql, params)
         return
     pieces = sql.split("%s")
