@@ -212,8 +212,8 @@ def _sink_mailer(port: int) -> EmailBackend:
 
 
 def _spread(values: list[float], spec: str) -> str:
-    """"median (min-max)" of `values`, each formatted with `spec`."""
-    return f"{statistics.median(values):{spec}} ({min(values):{spec}}-{max(values):{spec}})"
+    """`median (min-max)` (benchmarks.headline.spread)."""
+    return headline.spread(values, spec)
 
 
 def _peak_mib() -> float:

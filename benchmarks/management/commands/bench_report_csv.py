@@ -59,8 +59,8 @@ def peak_rss_mb() -> float:
 
 
 def _median(values: list[float], unit: str, digits: int = 2) -> str:
-    """`median unit (min-max)`."""
-    return f"{statistics.median(values):,.{digits}f} {unit} ({min(values):,.{digits}f}-{max(values):,.{digits}f})"
+    """`median unit (min-max)`, with thousands separators (benchmarks.headline.spread)."""
+    return headline.spread(values, f",.{digits}f", unit)
 
 
 class Command(cli.Command):
