@@ -29,7 +29,7 @@ def test_it_restarts_a_command_that_dies_and_stops_on_sigterm(tmp_path):
 def test_honchos_sigterm_reaches_the_command_once_and_a_slow_one_is_stopped_within_five_seconds(tmp_path):
     """honcho signals the wrapper's whole process group and kills what is left after 5 s. The command runs in its
     own session: it hears the SIGTERM once, from the wrapper (a Celery worker's pool processes hear none, so they
-    are not killed mid-task), and a command still busy after 4 s gets SIGQUIT (Celery: stop at once)."""
+    are not killed mid-task), and a command still busy after 3 s gets SIGQUIT (Celery: stop at once)."""
     import sys
 
     heard, pid = tmp_path / "heard", tmp_path / "pid"
